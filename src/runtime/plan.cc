@@ -1,0 +1,150 @@
+#include "runtime/plan.h"
+
+#include <unordered_map>
+
+#include "runtime/thread_pool.h"
+
+namespace onyx {
+
+namespace {
+
+std::string type_list(const std::vector<ir::Type>& types) {
+  std::string s;
+  for (const ir::Type& t : types) s += (s.empty() ? "" : ", ") + t.str();
+  return "(" + s + ")";
+}
+
+std::string supported_types(const std::vector<const KernelDef*>& defs) {
+  std::vector<DataType> seen;
+  for (const KernelDef* d : defs)
+    for (DataType t : d->types)
+      if (std::find(seen.begin(), seen.end(), t) == seen.end()) seen.push_back(t);
+  std::string s;
+  for (DataType t : seen) s += (s.empty() ? "" : ", ") + std::string(dtype_name(t));
+  return s;
+}
+
+std::unique_ptr<Kernel> select_kernel(const ir::Node& node, const SessionOptions& options, const char** impl,
+                                      const std::function<std::shared_ptr<const Plan>(const ir::Graph&)>& sub) {
+  const KernelRegistry& reg = KernelRegistry::global();
+  std::vector<const KernelDef*> defs = reg.find(node.domain, node.op_type, node.opset);
+  std::string dom = node.domain.empty() ? "ai.onnx" : node.domain;
+  if (defs.empty()) {
+    if (reg.knows(node.domain, node.op_type)) {
+      int lo = kMaxOpset, hi = 0;
+      for (const KernelDef& d : reg.all())
+        if (d.op == node.op_type && d.domain == node.domain) {
+          lo = std::min(lo, d.since);
+          hi = std::max(hi, d.until);
+        }
+      fail(ErrorCode::kNotImplemented, node.describe(), ": op ", node.op_type, " of domain ", dom,
+           " is not implemented at opset ", node.opset, " (Onyx has it for opsets ", lo, " to ",
+           hi == kMaxOpset ? std::string("latest") : std::to_string(hi), ")");
+    }
+    fail(ErrorCode::kNotImplemented, node.describe(), ": unsupported op ", node.op_type, " (domain ", dom,
+         ", opset ", node.opset, "): Onyx has no kernel for it");
+  }
+  KernelInit init{node, {}, {}, options, sub};
+  for (const ir::Value* v : node.inputs) init.input_types.push_back(v ? v->type : ir::Type{});
+  for (const ir::Value* v : node.outputs) init.output_types.push_back(v ? v->type : ir::Type{});
+  bool any_type_match = false;
+  for (const KernelDef* d : defs) {
+    if (options.reference_kernels && d->priority > 0) continue;
+    if (!d->types.empty()) {
+      DataType t = init.input_dtype(d->type_input);
+      if (t != DataType::kUndefined && std::find(d->types.begin(), d->types.end(), t) == d->types.end()) continue;
+    }
+    any_type_match = true;
+    if (auto k = d->create(init)) {
+      *impl = d->impl;
+      return k;
+    }
+  }
+  if (!any_type_match)
+    fail(ErrorCode::kNotImplemented, node.describe(), ": no kernel for input types ", type_list(init.input_types),
+         "; supported element types: ", supported_types(defs));
+  fail(ErrorCode::kNotImplemented, node.describe(), ": no kernel accepts this node's attributes and inputs ",
+       type_list(init.input_types));
+}
+
+}  // namespace
+
+std::shared_ptr<const Plan> compile_plan(const ir::Graph& g, const SessionOptions& options) {
+  auto plan = std::make_shared<Plan>();
+  plan->graph = &g;
+  std::unordered_map<const ir::Value*, int32_t> slot_of;
+  auto new_slot = [&](const ir::Value* v) {
+    int32_t s = plan->num_slots++;
+    slot_of[v] = s;
+    plan->slot_values.push_back(v);
+    plan->constants.emplace_back();
+    return s;
+  };
+  // Outer-scope values: the owner node lists them; we give those we use a slot.
+  const ir::Node* owner = g.owner;
+  if (owner) plan->outer_slots.assign(owner->implicit_inputs.size(), -1);
+  auto slot = [&](const ir::Value* v) -> int32_t {
+    if (!v) return -1;
+    auto it = slot_of.find(v);
+    if (it != slot_of.end()) return it->second;
+    if (v->is_constant() && v->graph == &g) {  // an initializer of this graph
+      int32_t s = new_slot(v);
+      plan->constants[static_cast<size_t>(s)] = Value(v->constant);
+      return s;
+    }
+    if (owner && v->graph != &g) {
+      for (size_t k = 0; k < owner->implicit_inputs.size(); ++k)
+        if (owner->implicit_inputs[k] == v) {
+          int32_t s = new_slot(v);
+          plan->outer_slots[k] = s;
+          return s;
+        }
+    }
+    fail(ErrorCode::kInvalidGraph, "internal: value '", v->name, "' has no slot in graph '", g.name, "'");
+  };
+
+  for (const ir::Value* v : g.inputs) {
+    int32_t s = new_slot(v);
+    if (v->is_constant()) plan->constants[static_cast<size_t>(s)] = Value(v->constant);  // overridable default
+    plan->input_slots.push_back(s);
+  }
+  for (const ir::Value* v : g.initializers) slot(v);
+
+  auto compile_sub = [&options](const ir::Graph& sg) { return compile_plan(sg, options); };
+  for (const auto& n : g.nodes()) {
+    Step st;
+    st.node = n.get();
+    for (const ir::Value* v : n->inputs) st.inputs.push_back(slot(v));
+    for (const ir::Value* v : n->implicit_inputs) st.implicit.push_back(slot(v));
+    for (const ir::Value* v : n->outputs) st.outputs.push_back(v ? new_slot(v) : -1);
+    st.kernel = select_kernel(*n, options, &st.impl, compile_sub);
+    plan->steps.push_back(std::move(st));
+  }
+  for (const ir::Value* v : g.outputs) plan->output_slots.push_back(slot(v));
+
+  // Lifetimes: the last step reading each non-constant, non-output slot frees it.
+  std::vector<int32_t> last_use(static_cast<size_t>(plan->num_slots), -1);
+  for (size_t i = 0; i < plan->steps.size(); ++i) {
+    for (int32_t s : plan->steps[i].inputs)
+      if (s >= 0) last_use[static_cast<size_t>(s)] = static_cast<int32_t>(i);
+    for (int32_t s : plan->steps[i].implicit)
+      if (s >= 0) last_use[static_cast<size_t>(s)] = static_cast<int32_t>(i);
+    // An output nobody reads dies right away.
+    for (int32_t s : plan->steps[i].outputs)
+      if (s >= 0 && last_use[static_cast<size_t>(s)] < static_cast<int32_t>(i))
+        last_use[static_cast<size_t>(s)] = static_cast<int32_t>(i);
+  }
+  std::vector<bool> keep(static_cast<size_t>(plan->num_slots), false);
+  for (int32_t s : plan->output_slots) keep[static_cast<size_t>(s)] = true;
+  for (int32_t s : plan->input_slots) keep[static_cast<size_t>(s)] = true;   // owned by the caller
+  for (int32_t s : plan->outer_slots)
+    if (s >= 0) keep[static_cast<size_t>(s)] = true;  // owned by the enclosing run
+  for (int32_t s = 0; s < plan->num_slots; ++s) {
+    if (keep[static_cast<size_t>(s)] || !plan->constants[static_cast<size_t>(s)].is_none()) continue;
+    int32_t at = last_use[static_cast<size_t>(s)];
+    if (at >= 0) plan->steps[static_cast<size_t>(at)].release.push_back(s);
+  }
+  return plan;
+}
+
+}  // namespace onyx

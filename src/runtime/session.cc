@@ -1,0 +1,193 @@
+#include "runtime/session.h"
+
+#include <chrono>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "onnx/loader.h"
+#include "passes/pass.h"
+#include "runtime/profiler.h"
+#include "runtime/thread_pool.h"
+#include "shape/infer.h"
+
+namespace onyx {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string names_of(const std::vector<IoInfo>& v) {
+  std::string s;
+  for (const IoInfo& i : v) s += (s.empty() ? "'" : ", '") + i.name + "'";
+  return s.empty() ? "(none)" : s;
+}
+
+// Checks a fed value against the declared type of a graph input.
+void check_input(const IoInfo& info, const Value& v) {
+  using K = ir::Type::Kind;
+  const ir::Type& t = info.type;
+  auto mismatch = [&](const std::string& why) {
+    fail(ErrorCode::kInvalidArgument, "input '", info.name, "': expected ", t.str(), " but got ",
+         v.is_tensor() ? "tensor " + v.tensor().describe() : v.describe(), why.empty() ? "" : " (" + why + ")");
+  };
+  switch (t.kind) {
+    case K::kUnknown: return;
+    case K::kTensor: {
+      if (!v.is_tensor()) mismatch("not a tensor");
+      const Tensor& x = v.tensor();
+      if (t.elem != DataType::kUndefined && x.dtype() != t.elem)
+        mismatch(std::string("element type ") + dtype_name(x.dtype()) + " instead of " + dtype_name(t.elem));
+      if (!t.has_shape) return;
+      if (x.rank() != t.rank())
+        mismatch("rank " + std::to_string(x.rank()) + " instead of " + std::to_string(t.rank()));
+      for (int d = 0; d < x.rank(); ++d) {
+        const ir::Dim& want = t.dims[static_cast<size_t>(d)];
+        if (want.known() && want.value != x.dim(d))
+          mismatch("dim " + std::to_string(d) + " is " + std::to_string(x.dim(d)) + ", the model needs " +
+                   std::to_string(want.value));
+      }
+      return;
+    }
+    case K::kSequence:
+      if (!v.is_sequence()) mismatch("not a sequence");
+      return;
+    case K::kMap:
+      if (!v.is_map()) mismatch("not a map");
+      return;
+    case K::kOptional:
+      if (!v.is_none() && t.inner && t.inner->kind == K::kTensor && !v.is_tensor()) mismatch("");
+      return;
+    case K::kSparseTensor: mismatch("sparse tensor inputs are not supported");
+  }
+}
+
+}  // namespace
+
+Session::~Session() = default;
+
+std::unique_ptr<Session> Session::create(const std::string& path, const SessionOptions& options) {
+  auto t0 = Clock::now();
+  std::unique_ptr<Session> s(new Session());
+  s->options_ = options;
+  onnx::LoadOptions lo;
+  s->build(onnx::load_model_file(path, lo));
+  s->create_ms_ = ms_since(t0);
+  return s;
+}
+
+std::unique_ptr<Session> Session::create(const void* data, size_t size, const SessionOptions& options,
+                                         std::shared_ptr<void> owner) {
+  auto t0 = Clock::now();
+  std::unique_ptr<Session> s(new Session());
+  s->options_ = options;
+  if (!owner) {
+    // The caller's buffer may go away after this call: keep our own copy.
+    auto copy = std::shared_ptr<uint8_t[]>(new uint8_t[size ? size : 1]);
+    if (size) std::memcpy(copy.get(), data, size);
+    data = copy.get();
+    owner = copy;
+  }
+  onnx::LoadOptions lo;
+  lo.external_data_dir = options.external_data_dir;
+  s->build(onnx::load_model_bytes(data, size, owner, lo));
+  s->create_ms_ = ms_since(t0);
+  return s;
+}
+
+void Session::build(std::unique_ptr<ir::Model> model) {
+  model_ = std::move(model);
+  ir::Graph& g = *model_->graph;
+  infer_graph(g);
+  optimize_graph(*model_, options_);
+  for (ir::Value* v : g.inputs) {
+    if (v->is_constant()) overridable_.push_back({v->name, v->type});
+    else inputs_.push_back({v->name, v->type});
+  }
+  for (ir::Value* v : g.outputs) outputs_.push_back({v->name, v->type});
+  try {
+    plan_ = compile_plan(g, options_);
+  } catch (const Error& e) {
+    throw e.with_context(model_->describe());
+  }
+  alloc_ = std::make_unique<Allocator>(options_.memory_limit_bytes);
+  int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();
+  pool_ = std::make_unique<ThreadPool>(threads);
+  if (options_.enable_profiling) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    std::string path = options_.profile_file_prefix + "_" +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) + ".json";
+    profiler_ = std::make_unique<Profiler>(path);
+  }
+  ONYX_LOG(options_.log_level, LogLevel::kInfo, model_->describe(), ": ", plan_->steps.size(), " steps, ",
+           threads, " threads");
+}
+
+std::vector<Value> Session::run(std::span<const std::string> input_names, std::span<const Value> inputs,
+                                std::span<const std::string> output_names, const RunOptions& run_options) const {
+  auto t0 = Clock::now();
+  if (input_names.size() != inputs.size())
+    fail(ErrorCode::kInvalidArgument, "run: ", input_names.size(), " input names but ", inputs.size(), " values");
+  const ir::Graph& g = *model_->graph;
+  // Plan inputs follow g.inputs; map names to positions there.
+  std::vector<const Value*> feeds(g.inputs.size(), nullptr);
+  for (size_t i = 0; i < input_names.size(); ++i) {
+    const std::string& name = input_names[i];
+    size_t pos = g.inputs.size();
+    for (size_t k = 0; k < g.inputs.size(); ++k)
+      if (g.inputs[k]->name == name) pos = k;
+    if (pos == g.inputs.size())
+      fail(ErrorCode::kInvalidArgument, "unknown input name '", name, "'; the model's inputs are ", names_of(inputs_));
+    if (feeds[pos]) fail(ErrorCode::kInvalidArgument, "input '", name, "' is given twice");
+    IoInfo info{name, g.inputs[pos]->type};
+    check_input(info, inputs[i]);
+    feeds[pos] = &inputs[i];
+  }
+  for (size_t k = 0; k < g.inputs.size(); ++k)
+    if (!feeds[k] && !g.inputs[k]->is_constant() && g.inputs[k]->type.kind != ir::Type::Kind::kOptional)
+      fail(ErrorCode::kInvalidArgument, "missing input '", g.inputs[k]->name, "' (", g.inputs[k]->type.str(),
+           "); the model's inputs are ", names_of(inputs_));
+
+  std::vector<size_t> want;
+  if (output_names.empty()) {
+    for (size_t k = 0; k < outputs_.size(); ++k) want.push_back(k);
+  } else {
+    for (const std::string& name : output_names) {
+      size_t pos = outputs_.size();
+      for (size_t k = 0; k < outputs_.size(); ++k)
+        if (outputs_[k].name == name) pos = k;
+      if (pos == outputs_.size())
+        fail(ErrorCode::kInvalidArgument, "unknown output name '", name, "'; the model's outputs are ",
+             names_of(outputs_));
+      want.push_back(pos);
+    }
+  }
+
+  RunState state;
+  state.alloc = alloc_.get();
+  state.pool = pool_.get();
+  state.options = &options_;
+  state.run_options = &run_options;
+  state.profiler = profiler_.get();
+  std::vector<Value> all = execute_plan(*plan_, feeds, {}, state);
+  std::vector<Value> out;
+  out.reserve(want.size());
+  for (size_t k : want) out.push_back(all[k]);
+  if (profiler_) profiler_->record_span("model_run", t0, Clock::now());
+  return out;
+}
+
+std::string Session::end_profiling() {
+  if (!profiler_) return "";
+  std::string path = profiler_->write();
+  profiler_.reset();
+  return path;
+}
+
+size_t Session::peak_tensor_bytes() const { return alloc_->peak_bytes(); }
+
+}  // namespace onyx
