@@ -706,6 +706,50 @@ std::shared_ptr<ir::Graph> Builder::build(const GraphP& gp, ir::Graph* parent) {
   std::vector<std::string> stack;
   for (const NodeP& n : gp.nodes) expand(n, nodes, stack);
 
+  // Constant nodes become initializers: kernels then see their values as
+  // constant inputs (weights can be pre-packed) and nothing runs for them.
+  std::erase_if(nodes, [&](const NodeP& np) {
+    if (np.op_type != "Constant" || !np.domain.empty()) return false;
+    if (np.outputs.size() != 1 || np.outputs[0].empty())
+      fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' must have exactly one output");
+    if (np.attrs.size() != 1)
+      fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' must have exactly one value attribute, has ",
+           np.attrs.size());
+    const ir::Attribute& a = np.attrs[0].a;
+    if (!np.attrs[0].ref_attr_name.empty())
+      fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' has an unresolved attribute reference");
+    Tensor t;
+    if (a.name == "value" || a.name == "sparse_value") {
+      t = a.t;
+    } else if (a.name == "value_float") {
+      t = Tensor::scalar<float>(a.f);
+    } else if (a.name == "value_floats") {
+      t = Tensor::from<float>(a.floats, {static_cast<int64_t>(a.floats.size())});
+    } else if (a.name == "value_int") {
+      t = Tensor::scalar<int64_t>(a.i);
+    } else if (a.name == "value_ints") {
+      t = Tensor::from<int64_t>(a.ints, {static_cast<int64_t>(a.ints.size())});
+    } else if (a.name == "value_string") {
+      t = Tensor(DataType::kString, {});
+      t.data<std::string>()[0] = a.s;
+    } else if (a.name == "value_strings") {
+      t = Tensor(DataType::kString, {static_cast<int64_t>(a.strings.size())});
+      for (size_t i = 0; i < a.strings.size(); ++i) t.data<std::string>()[i] = a.strings[i];
+    }
+    if (!t.defined())
+      fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' has unknown attribute '", a.name, "'");
+    const std::string& name = np.outputs[0];
+    if (g->find_local(name))
+      fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' output '", name, "' is already defined");
+    ir::Value* v = g->add_constant(name, std::move(t));
+    auto d = declared.find(name);
+    if (d != declared.end() && d->second->kind == Type::Kind::kTensor && d->second->elem != DataType::kUndefined &&
+        d->second->elem != v->constant.dtype())
+      fail(ErrorCode::kInvalidGraph, where, ": Constant '", name, "' is declared as ", d->second->str(), " but holds ",
+           v->constant.describe());
+    return true;
+  });
+
   std::vector<ir::Node*> created;
   created.reserve(nodes.size());
   for (const NodeP& np : nodes) {
