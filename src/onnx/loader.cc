@@ -860,7 +860,13 @@ std::unique_ptr<ir::Model> decode_model(const uint8_t* data, size_t size, std::s
   }
   for (auto& m : dec.mappings) model->mappings.push_back(m);
   if (!gp) fail(ErrorCode::kInvalidProtobuf, model->describe(), " has no graph (is it an ONNX model file?)");
-  if (!has_opset) model->opsets[""] = 1;  // IR version 1/2 files may omit it; ONNX treats that as opset 1
+  if (!has_opset) {
+    // IR versions 1 and 2 predate opset_import (those files mean opset 1);
+    // from IR 3 on it is required, and its absence means a cut-off file.
+    if (model->ir_version >= 3)
+      fail(ErrorCode::kInvalidProtobuf, model->describe(), " has no opset_import (truncated file?)");
+    model->opsets[""] = 1;
+  }
   Builder b(*model, std::move(functions));
   model->graph = b.build(*gp, nullptr);
   try {
