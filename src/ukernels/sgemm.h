@@ -1,0 +1,84 @@
+// Single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, then an
+// optional fused epilogue (bias, activation) applied while the C tile is
+// still in L1.
+//
+// Structure (Goto/BLIS): the driver (sgemm.cc) blocks the problem for the
+// caches, packs A into MR-row panels and B into NR-column panels, and calls
+// a register-tiled microkernel per MR x NR tile of C. Microkernels exist per
+// ISA (sgemm_scalar.cc, sgemm_avx2.cc, sgemm_avx512.cc, each compiled with
+// its own flags) and are picked once from the CPU features. Weights can be
+// packed once at session creation (PackedMatrix) so runs only pack the
+// activations.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cpu/features.h"
+
+namespace onyx {
+class ThreadPool;
+}
+
+namespace onyx::ukernel {
+
+enum class Act : uint8_t { kNone, kRelu, kClip, kLeakyRelu, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kSilu, kGelu, kGeluTanh };
+
+struct Epilogue {
+  const float* bias = nullptr;
+  bool bias_per_row = false;  // bias[m] (conv: per output channel) instead of bias[n]
+  Act act = Act::kNone;
+  float p0 = 0, p1 = 0;       // clip min/max, leaky alpha, hard-sigmoid alpha/beta
+};
+
+// Applies the activation of `epi` to n values in place (also used by kernels
+// that fuse an activation without a GEMM).
+void apply_activation(float* x, int64_t n, const Epilogue& epi);
+
+// Tile shape and functions of one ISA's microkernel.
+struct SgemmKernel {
+  Isa isa;
+  int mr, nr;
+  // c[0..mr)[0..nr) (+)= sum_k a[k*mr + i] * b[k*nr + j]; ldc in floats.
+  void (*tile)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+};
+const SgemmKernel& sgemm_kernel(Isa isa);
+
+// A matrix operand packed for one ISA's microkernel. As A (rows = M) it is
+// cut into MR-row panels, as B (cols = N) into NR-column panels, per KC block.
+class PackedMatrix {
+ public:
+  // Packs op(X) where op(X) is rows x cols; `as_a` selects the A or B layout.
+  static std::shared_ptr<const PackedMatrix> pack(Isa isa, bool as_a, bool trans, int64_t rows, int64_t cols,
+                                                  const float* x, int64_t ldx);
+  Isa isa() const { return isa_; }
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  bool is_a() const { return as_a_; }
+  // Packed block for k-block `kb` and panel index `p` (MR or NR wide).
+  const float* panel(int64_t kb, int64_t p) const;
+  size_t bytes() const { return size_ * sizeof(float); }
+
+ private:
+  Isa isa_ = Isa::kScalar;
+  bool as_a_ = false;
+  int64_t rows_ = 0, cols_ = 0, k_ = 0, panels_ = 0, width_ = 0;
+  std::unique_ptr<float[], void (*)(float*)> data_{nullptr, nullptr};
+  size_t size_ = 0;
+};
+
+// Row-major operands; op(A) is M x K, op(B) is K x N; C is M x N with row stride ldc.
+void sgemm(Isa isa, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epi,
+           ThreadPool* pool);
+// Same with a pre-packed A (must have been packed with alpha folded in by the caller) or B.
+void sgemm_packed_a(const PackedMatrix& A, bool trans_b, int64_t N, const float* B, int64_t ldb, float beta, float* C,
+                    int64_t ldc, const Epilogue& epi, ThreadPool* pool);
+void sgemm_packed_b(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedMatrix& B,
+                    float beta, float* C, int64_t ldc, const Epilogue& epi, ThreadPool* pool);
+
+// Blocking: K is cut into blocks of kKc; rows into kMc per work item.
+inline constexpr int64_t kKc = 256;
+
+}  // namespace onyx::ukernel

@@ -1,0 +1,28 @@
+// AVX-512 SGEMM microkernel: 12 x 32 tile (24 accumulators + 2 B vectors +
+// 1 broadcast = 27 of 32 zmm registers).
+#include <immintrin.h>
+
+#include "ukernels/sgemm.h"
+
+namespace onyx::ukernel {
+
+namespace {
+struct Avx512Ops {
+  using V = __m512;
+  static constexpr int kWidth = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+};
+using Ops = Avx512Ops;
+#include "ukernels/sgemm_tile.inl"
+}  // namespace
+
+void sgemm_tile_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  sgemm_tile_impl<Avx512Ops, 12, 2>(kc, a, b, c, ldc, accumulate);
+}
+
+}  // namespace onyx::ukernel

@@ -1,0 +1,39 @@
+// The register-tiled SGEMM microkernel, written once over a vector type and
+// instantiated per ISA by sgemm_avx2.cc / sgemm_avx512.cc (each compiled with
+// its own -m flags). An MR x NR block of C lives in MR * NV vector registers;
+// each k step loads NV vectors of packed B, broadcasts MR values of packed A
+// and issues MR * NV FMAs.
+//
+// Include after defining a struct `Ops` with: V, kWidth, zero(), load(p),
+// store(p, v), bcast(p), fma(a, b, c) (a * b + c), add(a, b).
+
+template <typename Ops, int MR, int NV>
+static void sgemm_tile_impl(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  constexpr int W = Ops::kWidth;
+  constexpr int NR = NV * W;
+  typename Ops::V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = Ops::zero();
+  for (int64_t k = 0; k < kc; ++k) {
+    typename Ops::V bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) bv[j] = Ops::load(b + j * W);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      typename Ops::V av = Ops::bcast(a + i);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = Ops::fma(av, bv[j], acc[i][j]);
+    }
+    a += MR;
+    b += NR;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) {
+      float* p = c + i * ldc + j * W;
+      Ops::store(p, accumulate ? Ops::add(acc[i][j], Ops::load(p)) : acc[i][j]);
+    }
+}
