@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <bit>
 #include <cstdlib>
 
 #include "base/error.h"
@@ -14,7 +15,32 @@ constexpr size_t kHugePageThreshold = size_t{2} << 20;
 // No single tensor may exceed this even without a session limit: larger
 // requests come from corrupt or hostile shapes, never from a real model.
 constexpr size_t kMaxSingleAllocation = size_t{1} << 40;
+// Buffers up to this size are always worth caching even past the high-water
+// mark: small, and allocated many times per run.
+constexpr size_t kSmallCacheSlack = size_t{4} << 20;
+
+void* system_alloc(size_t cls) {
+  void* p;
+  if (cls >= kHugePageThreshold) {
+    // Align large buffers to a huge page so the whole range can be backed by them.
+    p = std::aligned_alloc(kHugePageThreshold, (cls + kHugePageThreshold - 1) / kHugePageThreshold * kHugePageThreshold);
+    if (p) madvise(p, cls, MADV_HUGEPAGE);
+  } else {
+    p = std::aligned_alloc(kTensorAlignment, cls);
+  }
+  return p;
+}
 }  // namespace
+
+size_t Allocator::size_class(size_t bytes) {
+  if (bytes <= 4096) return (std::max<size_t>(bytes, 1) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  // Four classes per power of two: 1, 1.25, 1.5, 1.75 x 2^k.
+  size_t top = std::bit_floor(bytes);
+  size_t step = top / 4;
+  return (bytes + step - 1) / step * step;
+}
+
+Allocator::~Allocator() { release_cache(); }
 
 void* Allocator::alloc(size_t bytes) {
   if (bytes > kMaxSingleAllocation)
@@ -28,15 +54,27 @@ void* Allocator::alloc(size_t bytes) {
   size_t peak = peak_.load(std::memory_order_relaxed);
   while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
   }
-  size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
-  if (rounded == 0) rounded = kTensorAlignment;
-  void* p = nullptr;
-  if (rounded >= kHugePageThreshold) {
-    // Align large buffers to a huge page so the whole range can be backed by them.
-    p = std::aligned_alloc(kHugePageThreshold, (rounded + kHugePageThreshold - 1) / kHugePageThreshold * kHugePageThreshold);
-    if (p) madvise(p, rounded, MADV_HUGEPAGE);
-  } else {
-    p = std::aligned_alloc(kTensorAlignment, rounded);
+  size_t cls = size_class(bytes);
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = free_.find(cls);
+    if (it != free_.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      cached_ -= cls;
+      return p;
+    }
+    // A miss: make room by dropping cached buffers of other sizes if keeping
+    // them would take resident memory past the high-water mark.
+    evict_locked(cls);
+  }
+  void* p = system_alloc(cls);
+  if (!p) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      evict_locked(SIZE_MAX);  // last resort: give everything back and retry
+    }
+    p = system_alloc(cls);
   }
   if (!p) {
     live_.fetch_sub(bytes, std::memory_order_relaxed);
@@ -48,12 +86,50 @@ void* Allocator::alloc(size_t bytes) {
 void Allocator::free(void* p, size_t bytes) noexcept {
   if (!p) return;
   live_.fetch_sub(bytes, std::memory_order_relaxed);
-  std::free(p);
+  size_t cls = size_class(bytes);
+  std::lock_guard<std::mutex> lk(mu_);
+  size_t resident = live_.load(std::memory_order_relaxed) + cached_ + cls;
+  if (resident > peak_.load(std::memory_order_relaxed) + kSmallCacheSlack) {
+    std::free(p);
+    return;
+  }
+  free_[cls].push_back(p);
+  cached_ += cls;
+}
+
+void Allocator::evict_locked(size_t need) {
+  size_t peak = peak_.load(std::memory_order_relaxed);
+  size_t live = live_.load(std::memory_order_relaxed);
+  while (cached_ > 0 && (need == SIZE_MAX || live + cached_ + need > peak + kSmallCacheSlack)) {
+    auto it = std::prev(free_.end());
+    if (it->second.empty()) {
+      free_.erase(it);
+      continue;
+    }
+    std::free(it->second.back());
+    it->second.pop_back();
+    cached_ -= it->first;
+    if (it->second.empty()) free_.erase(it);
+  }
+}
+
+size_t Allocator::cached_bytes() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return cached_;
+}
+
+void Allocator::release_cache() {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (auto& [cls, v] : free_)
+    for (void* p : v) std::free(p);
+  free_.clear();
+  cached_ = 0;
 }
 
 Allocator* Allocator::default_allocator() {
-  static Allocator a;
-  return &a;
+  // Never destroyed: tensors made outside any session may outlive static destructors.
+  static auto* a = new std::shared_ptr<Allocator>(std::make_shared<Allocator>());
+  return a->get();
 }
 
 }  // namespace onyx

@@ -39,10 +39,11 @@ namespace {
 // Owns one allocation; destroys strings when the tensor holds them.
 struct Block {
   Allocator* alloc;
+  std::shared_ptr<Allocator> keep;  // keeps a session's allocator alive past the session
   void* ptr;
   size_t bytes;
   int64_t strings = 0;  // number of std::string objects constructed in place
-  Block(Allocator* a, void* p, size_t n) : alloc(a), ptr(p), bytes(n) {}
+  Block(Allocator* a, void* p, size_t n) : alloc(a), keep(a->weak_from_this().lock()), ptr(p), bytes(n) {}
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
   ~Block() {

@@ -110,6 +110,9 @@ class Value {
   int producer_output = 0;
   std::vector<Use> uses;
   Tensor constant;           // defined for initializers and folded constants
+  // Elements of a small integer tensor known at load (shape arithmetic:
+  // Shape -> Gather -> Concat ...), possibly symbolic; set by inference.
+  std::shared_ptr<const Dims> known_values;
   bool is_graph_input = false;
   bool is_graph_output = false;
   Graph* graph = nullptr;    // the graph that defines it

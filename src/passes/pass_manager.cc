@@ -24,7 +24,6 @@ void optimize_graph(ir::Model& model, const SessionOptions& options) {
   std::sort(passes.begin(), passes.end(), [](const PassDef& a, const PassDef& b) {
     return a.level != b.level ? a.level < b.level : a.order < b.order;
   });
-  bool changed_any = false;
   for (int round = 0; round < kMaxRounds; ++round) {
     int changes = 0;
     for (const PassDef& p : passes) {
@@ -35,9 +34,8 @@ void optimize_graph(ir::Model& model, const SessionOptions& options) {
       changes += n;
     }
     if (changes == 0) break;
-    changed_any = true;
-  }
-  if (changed_any) {
+    // Re-sort, re-verify and re-infer so the next round sees the new
+    // constants and the values they make known.
     model.graph->commit();
     infer_graph(*model.graph);
   }

@@ -147,4 +147,20 @@ std::shared_ptr<const Plan> compile_plan(const ir::Graph& g, const SessionOption
   return plan;
 }
 
+std::vector<Value> evaluate_node(const ir::Node& node, std::span<const Value* const> inputs,
+                                 const SessionOptions& options) {
+  const char* impl = "";
+  auto compile_sub = [&options](const ir::Graph& sg) { return compile_plan(sg, options); };
+  std::unique_ptr<Kernel> k = select_kernel(node, options, &impl, compile_sub);
+  std::vector<Value> outs(node.outputs.size());
+  std::vector<Value*> out_ptrs;
+  for (size_t i = 0; i < outs.size(); ++i) out_ptrs.push_back(node.outputs[i] ? &outs[i] : nullptr);
+  RunState state;
+  state.alloc = Allocator::default_allocator();
+  state.options = &options;
+  KernelContext ctx(&node, inputs, {}, out_ptrs, state.alloc, nullptr, &options, &state);
+  k->run(ctx);
+  return outs;
+}
+
 }  // namespace onyx

@@ -53,6 +53,11 @@ struct RunState {
 // Compiles `g` (already shape-inferred): selects and creates a kernel per node.
 std::shared_ptr<const Plan> compile_plan(const ir::Graph& g, const SessionOptions& options);
 
+// Creates the kernel for one node and runs it once on the given inputs
+// (single-threaded, default allocator): constant folding at load.
+std::vector<Value> evaluate_node(const ir::Node& node, std::span<const Value* const> inputs,
+                                 const SessionOptions& options);
+
 // Runs a plan. `inputs` follow plan.input_slots (null = not given: the slot
 // keeps its constant default, if any); `outer` follows plan.outer_slots.
 // Returns the values of plan.output_slots.

@@ -114,7 +114,7 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   } catch (const Error& e) {
     throw e.with_context(model_->describe());
   }
-  alloc_ = std::make_unique<Allocator>(options_.memory_limit_bytes);
+  alloc_ = std::make_shared<Allocator>(options_.memory_limit_bytes);
   int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();
   pool_ = std::make_unique<ThreadPool>(threads);
   if (options_.enable_profiling) {

@@ -61,7 +61,7 @@ class Session {
   std::shared_ptr<const Plan> plan_;
   std::vector<IoInfo> inputs_, outputs_, overridable_;
   std::vector<int> feed_index_;  // plan input i <- position in inputs_ / overridable_ namespace
-  std::unique_ptr<Allocator> alloc_;
+  std::shared_ptr<Allocator> alloc_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<Profiler> profiler_;
   double create_ms_ = 0;

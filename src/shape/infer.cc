@@ -4,10 +4,7 @@
 
 namespace onyx {
 
-struct InferState {
-  // Known elements of small integer tensors (shape arithmetic), by value.
-  std::unordered_map<const ir::Value*, ir::Dims> values;
-};
+struct InferState {};
 
 namespace {
 
@@ -52,7 +49,10 @@ void infer_node(ir::Node& node, InferState& state) {
   std::vector<ir::Type> declared;
   for (ir::Value* o : node.outputs) declared.push_back(o ? o->type : ir::Type{});
   for (ir::Value* o : node.outputs)
-    if (o) o->type = ir::Type{};
+    if (o) {
+      o->type = ir::Type{};
+      o->known_values.reset();
+    }
   InferContext ctx(node, state);
   try {
     fn(ctx);
@@ -80,7 +80,7 @@ void infer_graph_impl(ir::Graph& g, InferState& state) {
         !v->is_graph_input) {
       ir::Dims vals;
       for (int64_t k = 0; k < v->constant.numel(); ++k) vals.push_back(infer::dim_of(v->constant.int_at(k)));
-      state.values[v] = std::move(vals);
+      v->known_values = std::make_shared<const ir::Dims>(std::move(vals));
     }
   }
   for (const auto& n : g.nodes()) infer_node(*n, state);
@@ -107,8 +107,7 @@ const Tensor* InferContext::input_constant(int i) const {
 const ir::Dims* InferContext::input_values(int i) const {
   const ir::Value* v = node_.input(i);
   if (!v) return nullptr;
-  auto it = state_.values.find(v);
-  return it == state_.values.end() ? nullptr : &it->second;
+  return v->known_values.get();
 }
 
 void InferContext::set_output(int i, ir::Type t) {
@@ -118,7 +117,7 @@ void InferContext::set_output(int i, ir::Type t) {
 
 void InferContext::set_output_values(int i, ir::Dims values) {
   ir::Value* v = node_.output(i);
-  if (v) state_.values[v] = std::move(values);
+  if (v) v->known_values = std::make_shared<const ir::Dims>(std::move(values));
 }
 
 const ir::Type& InferContext::output_type(int i) const {
