@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <new>
 
@@ -75,14 +76,19 @@ std::vector<Value> execute_plan(const Plan& plan, std::span<const Value* const> 
   }
   std::vector<Value> outs;
   outs.reserve(plan.output_slots.size());
-  for (int32_t s : plan.output_slots) {
+  for (size_t k = 0; k < plan.output_slots.size(); ++k) {
+    const int32_t s = plan.output_slots[k];
     const Value* v = ptrs[static_cast<size_t>(s)];
     if (!v) {
       const ir::Value* iv = plan.slot_values[static_cast<size_t>(s)];
       fail(ErrorCode::kFail, "graph output '", iv ? iv->name : "?", "' was not computed");
     }
-    // Outputs computed here move out; inputs/constants passed through are shared.
-    outs.push_back(v == &owned[static_cast<size_t>(s)] ? std::move(owned[static_cast<size_t>(s)]) : *v);
+    // Outputs computed here move out (at their last listing: a graph may return
+    // one value twice, as Loop bodies often do); inputs/constants passed
+    // through are shared.
+    const bool last = std::find(plan.output_slots.begin() + static_cast<ptrdiff_t>(k) + 1, plan.output_slots.end(), s) ==
+                      plan.output_slots.end();
+    outs.push_back(v == &owned[static_cast<size_t>(s)] && last ? std::move(owned[static_cast<size_t>(s)]) : *v);
   }
   return outs;
 }
@@ -115,6 +121,11 @@ Tensor& KernelContext::output(int i, Shape shape, DataType dtype) {
 void KernelContext::set_output(int i, Value v) {
   if (!output_wanted(i)) return;
   *outputs_[static_cast<size_t>(i)] = std::move(v);
+}
+
+bool KernelContext::terminate_requested() const {
+  return run_ && run_->run_options && run_->run_options->terminate &&
+         run_->run_options->terminate->load(std::memory_order_relaxed);
 }
 
 std::vector<Value> KernelContext::run_subgraph(const Plan& plan, std::span<const Value> inputs) const {

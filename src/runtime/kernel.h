@@ -150,6 +150,10 @@ class KernelContext {
   // Runs a compiled subgraph with explicit inputs; outer-scope values are bound
   // from this node's implicit inputs. Returns the subgraph's outputs.
   std::vector<Value> run_subgraph(const Plan& plan, std::span<const Value> inputs) const;
+  // Whether the caller asked this Run to stop (RunOptions::terminate). The
+  // executor checks it between steps; Loop and Scan also check it between
+  // iterations, since a body may have no steps at all.
+  bool terminate_requested() const;
 
   // Internal: set up by the executor.
   KernelContext(const ir::Node* node, std::span<const Value* const> inputs, std::span<const Value* const> implicit,
