@@ -339,6 +339,15 @@ TEST(Split, SizesNotMatchingTheAxisIsAnError) {
       .expect_error("sums to 3 but the axis has size 4");
 }
 
+TEST(Split, HugeSizesAreAnErrorNotAnOverflow) {
+  OpTest("Split", 13)
+      .input<float>("x", {4}, {1, 2, 3, 4})
+      .input("split", i64({2}, {INT64_MAX, INT64_MAX}))
+      .output_unchecked("a")
+      .output_unchecked("b")
+      .expect_error("has a size outside [0, 4]");
+}
+
 TEST(Split, UnevenWithoutSizesIsAnError) {
   OpTest("Split", 13)
       .input<float>("x", {3}, {1, 2, 3})
@@ -426,6 +435,25 @@ TEST(Slice, AxisOutOfRangeIsAnError) {
       .input("axes", i64({1}, {2}))
       .output_unchecked("y")
       .expect_error("out of range for rank 1");
+}
+
+TEST(Slice, ExtremeStepsTakeOneElement) {
+  OpTest("Slice", 13)
+      .input<float>("x", {4}, {1, 2, 3, 4})
+      .input("starts", i64({1}, {-1}))
+      .input("ends", i64({1}, {INT64_MIN}))
+      .input("axes", i64({1}, {0}))
+      .input("steps", i64({1}, {INT64_MIN}))
+      .output<float>("y", {1}, {4})
+      .run();
+  OpTest("Slice", 13)
+      .input<float>("x", {4}, {1, 2, 3, 4})
+      .input("starts", i64({1}, {1}))
+      .input("ends", i64({1}, {INT64_MAX}))
+      .input("axes", i64({1}, {0}))
+      .input("steps", i64({1}, {INT64_MAX}))
+      .output<float>("y", {1}, {2})
+      .run();
 }
 
 // ---- Expand / Tile ---------------------------------------------------------------------------
@@ -580,6 +608,19 @@ TEST(Pad, WrongPadsLengthIsAnError) {
       .input("pads", i64({2}, {1, 1}))
       .output_unchecked("y")
       .expect_error("must have 4 entries");
+}
+
+TEST(Pad, AbsurdPadsAreErrorsNotCrashes) {
+  OpTest("Pad", 13)
+      .input<float>("x", {1}, {1})
+      .input("pads", i64({2}, {INT64_MAX, INT64_MAX}))
+      .output_unchecked("y")
+      .expect_error("absurd size");
+  OpTest("Pad", 13)
+      .input<float>("x", {2, 2}, {1, 2, 3, 4})
+      .input("pads", i64({4}, {int64_t{1} << 40, int64_t{1} << 40, 0, 0}))
+      .output_unchecked("y")
+      .expect_error("elements");
 }
 
 TEST(CenterCropPad, CropsAndPadsCentered) {

@@ -130,7 +130,7 @@ void infer_concat(InferContext& ctx) {
     for (int k = 0; k < rank; ++k) {
       const ir::Dim& x = (*d)[static_cast<size_t>(k)];
       if (k == axis) {
-        if (x.known()) total += x.value;
+        if (x.known() && total <= (int64_t{1} << 62) - x.value) total += x.value;
         else total_known = false;
         continue;
       }
@@ -169,7 +169,8 @@ std::vector<int64_t> split_sizes(int64_t dim, int outputs, const std::optional<s
            " outputs");
     int64_t sum = 0;
     for (int64_t s : *split) {
-      if (s < 0) fail(ErrorCode::kInvalidArgument, "split ", shape_str(*split), " has a negative size");
+      if (s < 0 || s > dim)
+        fail(ErrorCode::kInvalidArgument, "split ", shape_str(*split), " has a size outside [0, ", dim, "]");
       sum += s;
     }
     if (sum != dim)

@@ -8,7 +8,8 @@ namespace {
 
 int64_t checked_blocksize(const ir::Node& node) {
   int64_t b = node.required_attr("blocksize", ir::AttrType::kInt).i;
-  if (b <= 0) fail(ErrorCode::kInvalidGraph, node.describe(), ": blocksize must be positive, got ", b);
+  if (b <= 0 || b > (int64_t{1} << 20))
+    fail(ErrorCode::kInvalidGraph, node.describe(), ": blocksize must be in [1, 2^20], got ", b);
   return b;
 }
 
@@ -43,6 +44,8 @@ class DepthToSpace final : public Kernel {
     if (c % (b_ * b_) != 0)
       fail(ErrorCode::kInvalidArgument, "channels ", c, " are not divisible by blocksize^2 = ", b_ * b_);
     const int64_t oc = c / (b_ * b_);
+    if (h > (int64_t{1} << 62) / b_ || w > (int64_t{1} << 62) / b_)
+      fail(ErrorCode::kInvalidArgument, "input ", x.describe(), " is too large to scale by blocksize ", b_);
     Shape out_shape{n, oc, h * b_, w * b_};
     Tensor out = crd_ ? permuted_copy(x, {n, oc, b_, b_, h, w}, {0, 1, 4, 2, 5, 3}, out_shape, ctx.allocator(), ctx.pool())
                       : permuted_copy(x, {n, b_, b_, oc, h, w}, {0, 3, 4, 1, 5, 2}, out_shape, ctx.allocator(), ctx.pool());
@@ -63,6 +66,8 @@ class SpaceToDepth final : public Kernel {
     const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
     if (h % b_ != 0 || w % b_ != 0)
       fail(ErrorCode::kInvalidArgument, "height ", h, " and width ", w, " must be divisible by blocksize ", b_);
+    if (c > (int64_t{1} << 62) / (b_ * b_))  // c * b^2 must not overflow
+      fail(ErrorCode::kInvalidArgument, "input ", x.describe(), " is too large to scale by blocksize ", b_);
     Shape out_shape{n, c * b_ * b_, h / b_, w / b_};
     ctx.set_output(0, permuted_copy(x, {n, c, h / b_, b_, w / b_, b_}, {0, 3, 5, 1, 2, 4}, out_shape, ctx.allocator(),
                                     ctx.pool()));
@@ -74,7 +79,7 @@ class SpaceToDepth final : public Kernel {
 
 ir::Dim scaled(const ir::Dim& d, int64_t mul, int64_t div) {
   if (!d.known()) return ir::Dim();
-  if (d.value % div != 0) return ir::Dim();
+  if (d.value % div != 0 || d.value / div > (int64_t{1} << 62) / mul) return ir::Dim();
   return ir::Dim(d.value / div * mul);
 }
 
@@ -82,7 +87,7 @@ void infer_depth_to_space(InferContext& ctx) {
   DataType dt = ctx.input_dtype(0);
   const ir::Dims* in = ctx.input_dims(0);
   int64_t b = ctx.node().attr_int("blocksize", 0);
-  if (b <= 0) ctx.fail("blocksize must be positive, got ", b);
+  if (b <= 0 || b > (int64_t{1} << 20)) ctx.fail("blocksize must be in [1, 2^20], got ", b);
   if (!in) {
     ctx.set_output(0, dt, ir::Dims(4));
     return;
@@ -97,7 +102,7 @@ void infer_space_to_depth(InferContext& ctx) {
   DataType dt = ctx.input_dtype(0);
   const ir::Dims* in = ctx.input_dims(0);
   int64_t b = ctx.node().attr_int("blocksize", 0);
-  if (b <= 0) ctx.fail("blocksize must be positive, got ", b);
+  if (b <= 0 || b > (int64_t{1} << 20)) ctx.fail("blocksize must be in [1, 2^20], got ", b);
   if (!in) {
     ctx.set_output(0, dt, ir::Dims(4));
     return;

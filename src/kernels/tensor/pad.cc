@@ -66,16 +66,19 @@ Tensor pad_tensor(const Tensor& x, const std::vector<int64_t>& begins, const std
   for (int i = 0; i < rank; ++i) {
     const size_t iu = static_cast<size_t>(i);
     const int64_t d = x.shape()[iu], b = begins[iu], e = ends[iu];
-    constexpr int64_t kMax = int64_t{1} << 62;
+    constexpr int64_t kMax = int64_t{1} << 60;  // d + b + e stays far from int64 overflow
     if (b > kMax || e > kMax || b < -kMax || e < -kMax || d + b + e < 0)
       fail(ErrorCode::kInvalidArgument, "pads ", b, ", ", e, " on axis ", i, " of size ", d,
            " give a negative or absurd size");
     out_shape[iu] = d + b + e;
   }
-  shape_numel(out_shape);  // refuses absurd sizes before any table is built
-  for (int i = 0; i < rank; ++i) {
-    const size_t iu = static_cast<size_t>(i);
-    tables[iu] = axis_table(x.shape()[iu], begins[iu], ends[iu], mode, i);
+  // Tables are as long as the output axes: build them only for an output that
+  // exists and was allowed (shape_numel refuses absurd sizes first).
+  if (shape_numel(out_shape) > 0) {
+    for (int i = 0; i < rank; ++i) {
+      const size_t iu = static_cast<size_t>(i);
+      tables[iu] = axis_table(x.shape()[iu], begins[iu], ends[iu], mode, i);
+    }
   }
   if (dtype_is_packed(x.dtype())) {
     Tensor bytes = unpack_subbyte(x);
@@ -85,7 +88,7 @@ Tensor pad_tensor(const Tensor& x, const std::vector<int64_t>& begins, const std
     return pack_subbyte(padded, x.dtype(), alloc);
   }
   Tensor out(x.dtype(), out_shape, alloc);
-  if (out.numel() == 0) return out;
+  if (out.numel() == 0) return out;  // (tables were not built)
   if (rank == 0) {
     copy_elements(x, 0, out, 0, 1);
     return out;
@@ -221,8 +224,14 @@ void infer_pad(InferContext& ctx) {
   }
   if (pads->size() != 2 * axes.size()) ctx.fail("pads has ", pads->size(), " entries for ", axes.size(), " axes");
   for (size_t i = 0; i < axes.size(); ++i) {
-    int64_t total = (*pads)[i] + (*pads)[i + axes.size()];
+    const int64_t b = (*pads)[i], e = (*pads)[i + axes.size()];
     ir::Dim& d = out[static_cast<size_t>(axes[i])];
+    constexpr int64_t kMax = int64_t{1} << 60;
+    if (b > kMax || b < -kMax || e > kMax || e < -kMax) {
+      d = ir::Dim();  // refused at run time with a clear error
+      continue;
+    }
+    const int64_t total = b + e;
     if (d.known()) {
       if (d.value + total < 0) ctx.fail("pads make axis ", axes[i], " of size ", d.value, " negative");
       d = ir::Dim(d.value + total);

@@ -20,6 +20,9 @@ struct Range1 {
 Range1 slice_range(int64_t start, int64_t end, int64_t step, int64_t dim) {
   if (step == 0) fail(ErrorCode::kInvalidArgument, "slice step cannot be 0");
   if (dim == 0) return {};
+  // Any step longer than the axis takes at most one element: clamping it keeps
+  // the arithmetic below (and the caller's stride) free of overflow.
+  step = std::clamp<int64_t>(step, -(dim + 1), dim + 1);
   // Negative positions count from the end (no overflow: dim >= 0), then clamp.
   if (start < 0) start += dim;
   if (end < 0) end += dim;
@@ -103,7 +106,8 @@ class Slice final : public Kernel {
       Range1 r = slice_range(p.starts[i], p.ends[i], p.steps[i], x.shape()[a]);
       out_shape[a] = r.count;
       if (r.count > 0) offset += r.start * in_strides[a];
-      strides[a] = in_strides[a] * p.steps[i];
+      // With one element or none the stride is never used (and a huge step would overflow it).
+      strides[a] = r.count > 1 ? in_strides[a] * p.steps[i] : 0;
     }
     if (dtype_is_packed(x.dtype())) fail(ErrorCode::kNotImplemented, "Slice of packed ", dtype_name(x.dtype()));
     Tensor& out = ctx.output(0, out_shape, x.dtype());
