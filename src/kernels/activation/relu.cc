@@ -15,7 +15,8 @@ class Relu final : public Kernel {
     Tensor& y = ctx.output(0, x.shape(), x.dtype());
     dispatch_numeric(x.dtype(), [&]<typename T>() {
       using C = compute_t<T>;
-      unary_map<T, T>(x, y, [](T v) { return C(v) > C(0) ? v : store_as<T>(C(0)); }, ctx.pool());
+      // Written so that NaN passes through (numpy.maximum(NaN, 0) is NaN).
+      unary_map<T, T>(x, y, [](T v) { return C(v) < C(0) ? store_as<T>(C(0)) : v; }, ctx.pool());
     });
   }
 };
