@@ -2,9 +2,9 @@
 //
 // fmod=0 (default): the remainder takes the divisor's sign, like numpy.mod /
 // Python's %. fmod=1: it takes the dividend's sign, like C fmod / %. The spec
-// asks for fmod=1 with floating-point inputs; fmod=0 on floats is given the
-// numpy meaning rather than refused. Integer remainder by zero is an error;
-// INT_MIN % -1 (undefined in C++) is 0.
+// requires fmod=1 for floating-point inputs, so fmod=0 on floats is refused
+// (at load when the type is known), as ONNX Runtime does. Integer remainder by
+// zero is an error; INT_MIN % -1 (undefined in C++) is 0.
 #include "kernels/common/elementwise_util.h"
 
 namespace onyx {
@@ -23,12 +23,7 @@ T int_mod(T x, T y, bool c_style) {
   }
 }
 
-template <typename C>
-C float_mod(C x, C y, bool c_style) {
-  C r = std::fmod(x, y);
-  if (!c_style && r != 0 && ((r < 0) != (y < 0))) r += y;
-  return r;
-}
+constexpr const char* kFloatNeedsFmod = "fmod must be 1 for floating-point inputs (ONNX Mod)";
 
 class Mod final : public Kernel {
  public:
@@ -46,10 +41,10 @@ class Mod final : public Kernel {
           if (pb[i] == 0) fail(ErrorCode::kInvalidArgument, "integer modulo by zero (divisor element ", i, ")");
         binary_broadcast<T, T, T>(a, b, c, [c_style](T x, T y) { return int_mod<T>(x, y, c_style); }, ctx.pool());
       } else {
+        if (!c_style) fail(ErrorCode::kInvalidArgument, kFloatNeedsFmod);
         using C = compute_t<T>;
-        binary_broadcast<T, T, T>(a, b, c, [c_style](T x, T y) {
-          return store_as<T>(float_mod<C>(C(x), C(y), c_style));
-        }, ctx.pool());
+        binary_broadcast<T, T, T>(a, b, c, [](T x, T y) { return store_as<T>(std::fmod(C(x), C(y))); },
+                                  ctx.pool());
       }
     }, "Mod");
   }
@@ -58,7 +53,10 @@ class Mod final : public Kernel {
   bool fmod_;
 };
 
-void infer_mod(InferContext& ctx) { infer::binary_op(ctx); }
+void infer_mod(InferContext& ctx) {
+  if (dtype_is_float(ctx.input_dtype(0)) && ctx.node().attr_int("fmod", 0) == 0) ctx.fail(kFloatNeedsFmod);
+  infer::binary_op(ctx);
+}
 
 }  // namespace
 
