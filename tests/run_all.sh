@@ -6,3 +6,4 @@ build=${1:-build}
 cd "$(dirname "$0")/.."
 "$build/bin/onyx_tests" --gtest_brief=1
 "$build/bin/onyx_conformance" --passlist tests/conformance/passlist.txt --jobs "$(nproc)"
+tests/cli/test_cli.sh "$build"
