@@ -159,6 +159,19 @@ TEST(MaxPool, EmptyBatch) {
       .run();
 }
 
+TEST(MaxPool, HugeKernelCostsNothing) {
+  // A 2^30-wide window with matching pads and stride: two windows, each
+  // seeing one input value. Taps are counted, not enumerated.
+  const int64_t big = int64_t{1} << 30;
+  OpTest("AveragePool", 19)
+      .input<float>("X", {1, 1, 2}, {3, 5})
+      .attr("kernel_shape", std::vector<int64_t>{big})
+      .attr("pads", std::vector<int64_t>{big - 1, big - 1})
+      .attr("strides", std::vector<int64_t>{big})
+      .output<float>("Y", {1, 1, 2}, {3, 5})
+      .run();
+}
+
 TEST(MaxPool, KernelShapeIsRequired) {
   OpTest("MaxPool", 12)
       .input<float>("X", {1, 1, 2, 2}, {1, 2, 3, 4})

@@ -46,6 +46,8 @@ ColGeometry col2im_geometry(const Col2ImAttrs& a, const Shape& in, const std::ve
   std::vector<int64_t> pads = per_axis(a.pads, "pads", 2 * n, 0, 0);
   per_axis(block, "block_shape", n, 1, 1);
   per_axis(image, "image_shape", n, 0, 0);
+  shape_numel(block);  // refuse products past 2^62 before computing with them
+  shape_numel(image);
   ColGeometry g;
   g.image = image;
   g.kernel = block;
@@ -60,6 +62,7 @@ ColGeometry col2im_geometry(const Col2ImAttrs& a, const Shape& in, const std::ve
            ints_str(image), " on axis ", i);
     g.grid.push_back((padded - ek) / str[i] + 1);
   }
+  shape_numel(g.grid);
   const int64_t ksize = g.kernel_size();
   if (in[1] % ksize != 0)
     fail(ErrorCode::kInvalidArgument, "input dim 1 (", in[1], ") is not a multiple of prod(block_shape) = ", ksize);

@@ -8,7 +8,8 @@ ConvShapes check_conv_shapes(const WindowAttrs& attrs, int64_t group, const Shap
          " must have at least 3 dims (batch, channels, and one or more spatial dims)");
   if (w.size() != x.size())
     fail(ErrorCode::kInvalidArgument, "W ", shape_str(w), " must have the rank of X ", shape_str(x));
-  if (group < 1) fail(ErrorCode::kInvalidArgument, "group ", group, " must be positive");
+  if (group < 1 || group > (int64_t{1} << 31))
+    fail(ErrorCode::kInvalidArgument, "group ", group, " must be positive (and at most 2^31)");
   ConvShapes s;
   s.batch = x[0];
   s.in_channels = x[1];

@@ -140,7 +140,8 @@ class ConvTranspose final : public Kernel {
     if (ws.size() != xs.size())
       fail(ErrorCode::kInvalidArgument, "W ", shape_str(ws), " must have the rank of X ", shape_str(xs));
     const int64_t group = attrs_.group;
-    if (group < 1) fail(ErrorCode::kInvalidArgument, "group ", group, " must be positive");
+    if (group < 1 || group > (int64_t{1} << 31))
+      fail(ErrorCode::kInvalidArgument, "group ", group, " must be positive (and at most 2^31)");
     const int64_t N = xs[0], C = xs[1];
     if (ws[0] != C)
       fail(ErrorCode::kInvalidArgument, "X ", shape_str(xs), " has ", C, " channels but W ", shape_str(ws),

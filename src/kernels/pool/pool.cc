@@ -38,6 +38,20 @@ struct AxisWindows {
   std::vector<int64_t> pad_count;  // per output position: taps inside the padded input
 };
 
+// Taps t in [0, k) of the window starting at `start` (stride `dil`) whose
+// position start + t * dil lies in [lo, hi): computed, not enumerated, so a
+// hostile 2^31-wide kernel costs nothing.
+void tap_range(int64_t start, int64_t dil, int64_t k, int64_t lo, int64_t hi, int64_t* t0, int64_t* t1) {
+  const int64_t a = lo - start;  // need t * dil >= a
+  const int64_t b = hi - 1 - start;  // need t * dil <= b
+  int64_t first = a <= 0 ? 0 : (a + dil - 1) / dil;
+  int64_t last = b < 0 ? -1 : b / dil;
+  first = std::max<int64_t>(first, 0);
+  last = std::min<int64_t>(last, k - 1);
+  *t0 = first;
+  *t1 = std::max(first, last + 1);
+}
+
 AxisWindows axis_windows(const WindowGeometry& g, int d) {
   const size_t u = static_cast<size_t>(d);
   AxisWindows w;
@@ -45,13 +59,12 @@ AxisWindows axis_windows(const WindowGeometry& g, int d) {
   const int64_t pb = g.pad_begin[u], pe = g.pad_end[u];
   for (int64_t o = 0; o < g.out[u]; ++o) {
     w.begin.push_back(static_cast<int64_t>(w.pos.size()));
-    int64_t padded = 0;
-    for (int64_t t = 0; t < k; ++t) {
-      const int64_t p = o * s - pb + t * dil;
-      if (p >= -pb && p < in + pe) ++padded;
-      if (p >= 0 && p < in) w.pos.push_back(p);
-    }
-    w.pad_count.push_back(padded);
+    const int64_t start = o * s - pb;
+    int64_t t0, t1;
+    tap_range(start, dil, k, -pb, in + pe, &t0, &t1);
+    w.pad_count.push_back(t1 - t0);
+    tap_range(start, dil, k, 0, in, &t0, &t1);
+    for (int64_t t = t0; t < t1; ++t) w.pos.push_back(start + t * dil);
   }
   w.begin.push_back(static_cast<int64_t>(w.pos.size()));
   return w;
