@@ -50,6 +50,22 @@ TEST(ConstantOfShape, Int32ValueAndScalarShape) {
   OpTest("ConstantOfShape", 20).input("s", i64({2}, {3, 0})).output<float>("y", {3, 0}, {}).run();
 }
 
+TEST(ConstantOfShape, PackedInt4Value) {
+  Tensor v(DataType::kInt4, {1});
+  v.data<uint8_t>()[0] = 0x0D;  // -3
+  Tensor want(DataType::kInt4, {3});
+  want.data<uint8_t>()[0] = 0xDD;
+  want.data<uint8_t>()[1] = 0x0D;
+  OpTest("ConstantOfShape", 21).input("s", i64({1}, {3})).attr("value", v).output("y", want).run();
+}
+
+TEST(Shape, OfAPackedTensor) {
+  Tensor x(DataType::kUInt4, {3, 1});
+  std::fill(x.data<uint8_t>(), x.data<uint8_t>() + x.nbytes(), 0);
+  OpTest("Shape", 21).input("x", x).output("y", i64({2}, {3, 1})).run();
+  OpTest("Size", 21).input("x", x).output("y", i64({}, {3})).run();
+}
+
 TEST(ConstantOfShape, NegativeOrAbsurdShapeIsAnError) {
   OpTest("ConstantOfShape", 20).input("s", i64({1}, {-1})).output_unchecked("y").expect_error("negative dim");
   OpTest("ConstantOfShape", 20)
