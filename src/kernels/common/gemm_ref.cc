@@ -59,16 +59,15 @@ void thin_tile(const GemmArgs<T>& g, const T* a, const T* b, T* c, int64_t i_beg
   for (int64_t i = i_begin; i < i_end; ++i) {
     auto a_at = [&](int64_t k) { return static_cast<U>(g.trans_a ? a[k * g.lda + i] : a[i * g.lda + k]); };
     if (!g.trans_b) {
-      for (int64_t j0 = j_begin; j0 < j_end; j0 += kNR) {
-        const int64_t cols = std::min(kNR, j_end - j0);
-        U acc[kNR] = {};
-        for (int64_t k = 0; k < g.k; ++k) {
-          const U av = a_at(k);
-          const T* brow = b + k * g.ldb + j0;
-          for (int64_t j = 0; j < cols; ++j) acc[j] += av * static_cast<U>(brow[j]);
-        }
-        merge_row(g, c + i * g.ldc + j0, acc, cols, true);
+      // The whole tile width at once: each k reads one contiguous run of B.
+      const int64_t cols = j_end - j_begin;
+      U acc[kTileN] = {};
+      for (int64_t k = 0; k < g.k; ++k) {
+        const U av = a_at(k);
+        const T* brow = b + k * g.ldb + j_begin;
+        for (int64_t j = 0; j < cols; ++j) acc[j] += av * static_cast<U>(brow[j]);
       }
+      merge_row(g, c + i * g.ldc + j_begin, acc, cols, true);
     } else {
       std::vector<U> arow(static_cast<size_t>(g.k));
       for (int64_t k = 0; k < g.k; ++k) arow[static_cast<size_t>(k)] = a_at(k);
