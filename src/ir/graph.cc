@@ -272,13 +272,36 @@ void Graph::replace_uses(Value* from, Value* to) {
       to->uses.push_back({u.node, -1});
     }
   }
-  for (Graph* g = this; g; g = g->parent)
-    for (auto& o : g->outputs)
-      if (o == from) {
-        o = to;
-        from->is_graph_output = false;
-        to->is_graph_output = true;
-      }
+  // A graph output's name is part of the model's interface (callers ask for
+  // outputs by name): the replacement takes over the name. Where it cannot
+  // (a graph input, another output, a value of an enclosing graph), an
+  // Identity carries it.
+  Graph* g = from->graph ? from->graph : this;
+  if (!from->is_graph_output || std::find(g->outputs.begin(), g->outputs.end(), from) == g->outputs.end()) return;
+  Value* named = to;
+  if (to->graph != g || to->is_graph_input || to->is_graph_output) {
+    Node* id = g->add_node("Identity", "", {to}, 1, g->unique_name(from->name + "_identity"));
+    id->opset = 1;
+    if (g->model) {
+      auto it = g->model->opsets.find("");
+      if (it != g->model->opsets.end()) id->opset = it->second;
+    }
+    named = id->output(0);
+    named->type = to->type;
+  }
+  g->swap_names(from, named);
+  for (auto& o : g->outputs)
+    if (o == from) o = named;
+  from->is_graph_output = false;
+  named->is_graph_output = true;
+}
+
+void Graph::swap_names(Value* a, Value* b) {
+  by_name_.erase(a->name);
+  by_name_.erase(b->name);
+  std::swap(a->name, b->name);
+  by_name_[a->name] = a;
+  by_name_[b->name] = b;
 }
 
 void Graph::remove_node(Node* node) {

@@ -189,8 +189,11 @@ class Graph {
   // Makes `node` produce `v` as output i (v must not have a producer).
   void set_output(Node* node, int i, Value* v);
   void set_input(Node* node, int i, Value* v);
-  // Redirects every use of `from` (and its graph-output role) to `to`.
+  // Redirects every use of `from` (and its graph-output role, with its name)
+  // to `to`.
   void replace_uses(Value* from, Value* to);
+  // Exchanges the names of two values of this graph.
+  void swap_names(Value* a, Value* b);
   // Removes a node; its outputs stay as values without producer until unused.
   void remove_node(Node* node);
   // Drops nodes whose outputs nobody uses and values nothing refers to.

@@ -108,11 +108,24 @@ struct KernelRegistrar {
 #define ONYX_KERNEL(...) \
   static const ::onyx::KernelRegistrar ONYX_CONCAT(onyx_kernel_registrar_, __LINE__)(::onyx::KernelDef __VA_ARGS__)
 
-// Common type lists for KernelDef::types.
-extern const std::vector<DataType> kFloatTypes;     // float, double, float16, bfloat16
-extern const std::vector<DataType> kIntTypes;       // all 8..64-bit integers
-extern const std::vector<DataType> kNumericTypes;   // float + int
-extern const std::vector<DataType> kAllTypes;       // every byte-addressable type incl. bool, string
+// Common type lists for KernelDef::types. Inline variables: every file that
+// registers a kernel initialises them (once, guarded) before its own
+// registrar runs, whatever the order of static initialisation across files.
+inline const std::vector<DataType> kFloatTypes = {DataType::kFloat, DataType::kDouble, DataType::kFloat16,
+                                                  DataType::kBFloat16};
+inline const std::vector<DataType> kIntTypes = {DataType::kInt8,  DataType::kInt16,  DataType::kInt32,
+                                                DataType::kInt64, DataType::kUInt8,  DataType::kUInt16,
+                                                DataType::kUInt32, DataType::kUInt64};
+inline const std::vector<DataType> kNumericTypes = {
+    DataType::kFloat, DataType::kDouble, DataType::kFloat16, DataType::kBFloat16, DataType::kInt8, DataType::kInt16,
+    DataType::kInt32, DataType::kInt64,  DataType::kUInt8,   DataType::kUInt16,   DataType::kUInt32, DataType::kUInt64};
+inline const std::vector<DataType> kAllTypes = {
+    DataType::kFloat,  DataType::kDouble,       DataType::kFloat16,        DataType::kBFloat16,
+    DataType::kInt8,   DataType::kInt16,        DataType::kInt32,          DataType::kInt64,
+    DataType::kUInt8,  DataType::kUInt16,       DataType::kUInt32,         DataType::kUInt64,
+    DataType::kBool,   DataType::kString,       DataType::kFloat8E4M3FN,   DataType::kFloat8E4M3FNUZ,
+    DataType::kFloat8E5M2, DataType::kFloat8E5M2FNUZ, DataType::kFloat8E8M0, DataType::kComplex64,
+    DataType::kComplex128};
 
 // Run-time view of one node execution.
 class KernelContext {

@@ -4,24 +4,6 @@
 
 namespace onyx {
 
-const std::vector<DataType> kFloatTypes = {DataType::kFloat, DataType::kDouble, DataType::kFloat16,
-                                           DataType::kBFloat16};
-const std::vector<DataType> kIntTypes = {DataType::kInt8,  DataType::kInt16,  DataType::kInt32,  DataType::kInt64,
-                                         DataType::kUInt8, DataType::kUInt16, DataType::kUInt32, DataType::kUInt64};
-const std::vector<DataType> kNumericTypes = [] {
-  std::vector<DataType> v = kFloatTypes;
-  v.insert(v.end(), kIntTypes.begin(), kIntTypes.end());
-  return v;
-}();
-const std::vector<DataType> kAllTypes = [] {
-  std::vector<DataType> v = kNumericTypes;
-  for (DataType t : {DataType::kBool, DataType::kString, DataType::kFloat8E4M3FN, DataType::kFloat8E4M3FNUZ,
-                     DataType::kFloat8E5M2, DataType::kFloat8E5M2FNUZ, DataType::kFloat8E8M0,
-                     DataType::kComplex64, DataType::kComplex128})
-    v.push_back(t);
-  return v;
-}();
-
 KernelRegistry& KernelRegistry::global() {
   static KernelRegistry r;
   return r;

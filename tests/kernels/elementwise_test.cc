@@ -5,6 +5,8 @@
 #include <limits>
 
 #include "kernels/op_test.h"
+#include "shape/infer.h"
+#include "unit/model_builder.h"
 
 namespace onyx::test {
 
@@ -526,6 +528,28 @@ TEST(ElementwiseClip, Float16AndEmpty) {
   OpTest("Clip", 13).input("X", f16({3}, {-2, 0.5f, 7})).input("min", f16({}, {-1})).input("max", f16({}, {1}))
       .output("Y", f16({3}, {-1, 0.5f, 1})).run();
   OpTest("Clip", 13).input<float>("X", {0}, {}).input<float>("min", {}, {0}).output<float>("Y", {0}, {}).run();
+}
+
+// ---- shape values through Equal / Where / Max / Cast ------------------------------------
+
+// Shape(x) -> Equal -> Where / Max / Cast -> Reshape keeps the symbolic batch
+// dim: the elementwise ops carry the (symbolic) values of shape tensors.
+TEST(ElementwiseShapeValues, SymbolicDimsSurviveShapeArithmetic) {
+  ModelBuilder mb(17);
+  ir::Value* x = mb.input("x", DataType::kFloat, {ir::Dim::sym("batch"), 6});
+  ir::Value* s = mb.node("Shape", {x});
+  ir::Value* fallback = mb.constant("fallback", make_tensor<int64_t>({2}, {7, 6}));
+  ir::Value* eq = mb.node("Equal", {s, s});
+  ir::Value* w = mb.node("Where", {eq, s, fallback});
+  ir::Value* mx = mb.node("Max", {w, mb.constant("one", make_tensor<int64_t>({2}, {0, 2}))});
+  ir::Value* c = mb.node("Cast", {mx}, {ModelBuilder::attr_int("to", static_cast<int64_t>(DataType::kInt64))});
+  ir::Value* y = mb.node("Reshape", {x, c});
+  mb.output(y);
+  infer_graph(mb.graph());
+  ASSERT_TRUE(y->type.has_shape);
+  ASSERT_EQ(y->type.dims.size(), 2u);
+  EXPECT_EQ(y->type.dims[0], ir::Dim::sym("batch")) << y->type.str();  // Max(batch, 0) is batch: dims are >= 0
+  EXPECT_EQ(y->type.dims[1], ir::Dim(6)) << y->type.str();
 }
 
 }  // namespace onyx::test

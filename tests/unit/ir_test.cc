@@ -33,13 +33,37 @@ TEST(IR, ReplaceUsesRewiresConsumersAndOutputs) {
   ir::Node* neg = mb.last_node();
   mb.output(a);
   ir::Graph& g = mb.graph();
+  const std::string out_name = a->name;
   g.replace_uses(a, x);
   EXPECT_EQ(neg->inputs[0], x);
   EXPECT_TRUE(a->uses.empty());
   EXPECT_TRUE(uses_contain(x, neg, 0));
-  EXPECT_EQ(g.outputs[0], x);
-  EXPECT_TRUE(x->is_graph_output);
+  // x is a graph input and keeps its name: an Identity carries the output's.
+  ASSERT_NE(g.outputs[0], a);
+  EXPECT_EQ(g.outputs[0]->name, out_name);
+  ASSERT_NE(g.outputs[0]->producer, nullptr);
+  EXPECT_EQ(g.outputs[0]->producer->op_type, "Identity");
+  EXPECT_EQ(g.outputs[0]->producer->inputs[0], x);
+  EXPECT_EQ(x->name, "x");
+  EXPECT_FALSE(x->is_graph_output);
   (void)b;
+}
+
+TEST(IR, ReplaceUsesKeepsGraphOutputNames) {
+  ModelBuilder mb;
+  ir::Value* x = mb.input("x", DataType::kFloat, {2});
+  ir::Value* a = mb.node("Relu", {x});
+  ir::Value* b = mb.node("Neg", {a});
+  mb.output(b);
+  ir::Graph& g = mb.graph();
+  const std::string out_name = b->name;
+  g.replace_uses(b, a);  // a computed value: it takes the output's name itself
+  EXPECT_EQ(g.outputs[0], a);
+  EXPECT_EQ(a->name, out_name);
+  EXPECT_TRUE(a->is_graph_output);
+  EXPECT_FALSE(b->is_graph_output);
+  EXPECT_EQ(g.find_local(out_name), a);
+  EXPECT_EQ(g.find_local(b->name), b);
 }
 
 TEST(IR, RemoveDeadDropsUnusedChains) {

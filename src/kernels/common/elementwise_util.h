@@ -14,9 +14,9 @@
 
 namespace onyx {
 
-// Element type lists for KernelDef::types. Functions rather than globals: a
-// registrar runs during static initialisation, when globals of other files
-// (kFloatTypes in registry.cc) may not be constructed yet.
+// Element type lists for KernelDef::types, built on each call so that a
+// registrar (run during static initialisation) never depends on the
+// construction order of globals in other files.
 namespace ew_types {
 inline std::vector<DataType> floats() {
   return {DataType::kFloat, DataType::kDouble, DataType::kFloat16, DataType::kBFloat16};

@@ -80,14 +80,19 @@ class Variadic final : public Kernel {
   }
 };
 
-// Max / Min of two shape-value inputs, where both dims are known.
+// Max / Min of two shape-value inputs: exact where both are known, and for a
+// symbolic dim against 0 (dims are never negative: Max(d, 0) = d, Min(d, 0) = 0).
 template <Var kOp>
 void infer_extreme(InferContext& ctx) {
   infer::variadic_op(ctx);
   if (ctx.num_inputs() != 2) return;
   infer::propagate_values(ctx, 0, 0, 1, [](const ir::Dim& x, const ir::Dim& y) -> ir::Dim {
-    if (!x.known() || !y.known()) return x == y ? x : ir::Dim();
-    return ir::Dim(kOp == Var::kMax ? std::max(x.value, y.value) : std::min(x.value, y.value));
+    if (x.known() && y.known())
+      return ir::Dim(kOp == Var::kMax ? std::max(x.value, y.value) : std::min(x.value, y.value));
+    if (x == y) return x;
+    for (const auto& [zero, other] : {std::pair{&x, &y}, std::pair{&y, &x}})
+      if (zero->known() && zero->value == 0) return kOp == Var::kMax ? *other : ir::Dim(0);
+    return ir::Dim();
   });
 }
 
