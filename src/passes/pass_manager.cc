@@ -39,6 +39,12 @@ void optimize_graph(ir::Model& model, const SessionOptions& options) {
     model.graph->commit();
     infer_graph(*model.graph);
   }
+  // Fused ops live in Onyx's own domain: import it so a saved model is valid ONNX.
+  bool onyx_ops = false;
+  for_each_graph(*model.graph, [&](ir::Graph& g) {
+    for (const auto& n : g.nodes()) onyx_ops |= n->domain == "com.onyx";
+  });
+  if (onyx_ops) model.opsets.emplace("com.onyx", 1);
 }
 
 }  // namespace onyx
