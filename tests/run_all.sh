@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 "$build/bin/onyx_tests" --gtest_brief=1
 "$build/bin/onyx_conformance" --passlist tests/conformance/passlist.txt --jobs "$(nproc)"
 tests/cli/test_cli.sh "$build"
+tests/models/check_models.sh "$build"
