@@ -5,6 +5,14 @@ set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 "$build/bin/onyx_tests" --gtest_brief=1
-"$build/bin/onyx_conformance" --passlist tests/conformance/passlist.txt --jobs "$(nproc)"
+# The suite in ../shared (onnx 1.20 era, 1951 tests) when present, else Debian's
+# libonnx-testdata (onnx 1.12 era, 1072 tests): each has its own pass list.
+if [ -d ../shared/onnx-backend-tests ]; then
+  "$build/bin/onyx_conformance" --root ../shared/onnx-backend-tests \
+    --passlist tests/conformance/passlist.txt --jobs "$(nproc)"
+else
+  "$build/bin/onyx_conformance" --root /usr/share/libonnx-testdata/data \
+    --passlist tests/conformance/passlist-debian.txt --jobs "$(nproc)"
+fi
 tests/cli/test_cli.sh "$build"
 tests/models/check_models.sh "$build"
