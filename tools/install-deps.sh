@@ -4,7 +4,7 @@
 #   tools/install-deps.sh --test   also what the tests and benchmarks need
 # Why each package is there: see README.md, "Dependencies".
 set -euo pipefail
-pkgs=(g++ make cmake ninja-build pkg-config libre2-dev libjpeg62-turbo-dev libpng-dev pybind11-dev python3-dev python3-numpy)
+pkgs=(g++ make cmake ninja-build pkg-config libre2-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libopenjp2-7-dev pybind11-dev python3-dev python3-numpy)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3-onnx python3-pytest libonnx-testdata nodejs npm)
 fi
