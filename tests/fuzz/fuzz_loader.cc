@@ -1,0 +1,4 @@
+// libFuzzer entry point; the body is onyx_fuzz::loader in targets.h.
+#include "targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { return onyx_fuzz::loader(data, size); }
