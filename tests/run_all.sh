@@ -1,6 +1,8 @@
 #!/bin/bash
-# Runs every test: unit + kernel tests (GoogleTest), the conformance suite
-# against its pass list, and the model checks. Usage: tests/run_all.sh [BUILD_DIR]
+# Runs every test: unit + kernel + C/C++ API tests (GoogleTest), the conformance
+# suite against its pass list, the CLI and model checks, the Python module's
+# pytest suite, the install test (examples built against `cmake --install`) and
+# the offline `pip install .` test. Usage: tests/run_all.sh [BUILD_DIR]
 set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
@@ -16,3 +18,6 @@ else
 fi
 tests/cli/test_cli.sh "$build"
 tests/models/check_models.sh "$build"
+PYTHONPATH="$build/python" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+tests/install/test_install.sh "$build"
+tests/python/test_pip_install.sh "$build"

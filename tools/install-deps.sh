@@ -6,8 +6,10 @@
 set -euo pipefail
 pkgs=(g++ make cmake ninja-build pkg-config libre2-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libopenjp2-7-dev pybind11-dev python3-dev python3-numpy)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3-onnx python3-pytest libonnx-testdata nodejs npm)
+  pkgs+=(libgtest-dev libgmock-dev libbenchmark-dev python3-onnx python3-pytest python3-venv python3-pip python3-setuptools python3-wheel libonnx-testdata nodejs npm)
 fi
+# clang 14 with its sanitizer and libFuzzer runtimes: tests/sanitizers.sh, tests/fuzz/run.sh.
+if [ "${1:-}" = "--test" ]; then pkgs+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
