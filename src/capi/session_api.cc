@@ -167,17 +167,7 @@ void add_ranges(std::vector<std::pair<uintptr_t, uintptr_t>>& r, const Value& v)
 }
 
 OnyxSession* publish_session(std::unique_ptr<Session> s) {
-  // SessionOptions::optimized_model_path is not written by Session itself
-  // (yet): save the compiled session's graph here, so the option works for
-  // every API user. The graph is the one after shape inference and passes.
-  const std::string& saved = s->options().optimized_model_path;
-  if (!saved.empty()) {
-    try {
-      onnx::save_model(s->model(), saved);
-    } catch (const Error& e) {
-      throw e.with_context("optimized model file '" + saved + "'");
-    }
-  }
+  // SessionOptions::optimized_model_path is written by Session::build.
   auto h = std::make_shared<OnyxSession>();
   auto& ranges = h->constant_ranges;
   for (const Value& c : s->plan().constants) add_ranges(ranges, c);

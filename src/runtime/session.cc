@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "onnx/loader.h"
+#include "onnx/writer.h"
 #include "passes/pass.h"
 #include "runtime/profiler.h"
 #include "runtime/thread_pool.h"
@@ -104,6 +105,15 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   ir::Graph& g = *model_->graph;
   infer_graph(g);
   optimize_graph(*model_, options_);
+  // "optimized model file path": the graph after inference and passes, as an
+  // ONNX model (fused ops in com.onyx) that a later session loads back.
+  if (!options_.optimized_model_path.empty()) {
+    try {
+      onnx::save_model(*model_, options_.optimized_model_path);
+    } catch (const Error& e) {
+      throw e.with_context(model_->describe() + ": optimized model file '" + options_.optimized_model_path + "'");
+    }
+  }
   for (ir::Value* v : g.inputs) {
     if (v->is_constant()) overridable_.push_back({v->name, v->type});
     else inputs_.push_back({v->name, v->type});

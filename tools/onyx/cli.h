@@ -55,5 +55,6 @@ std::string fmt_number(double v);
 int cmd_run(const std::vector<std::string>& argv);
 int cmd_info(const std::vector<std::string>& argv);
 int cmd_bench(const std::vector<std::string>& argv);
+int cmd_optimize(const std::vector<std::string>& argv);
 
 }  // namespace onyx_cli

@@ -26,6 +26,8 @@ const Command kCommands[] = {
      onyx_cli::cmd_info},
     {"bench", "onyx bench MODEL [input flags] [--threads N] [--iters N] [--warmup N] [--json]",
      "measure session creation, first run, latency percentiles, throughput and peak memory", onyx_cli::cmd_bench},
+    {"optimize", "onyx optimize MODEL OUT.onnx [--level disabled|basic|extended|all] [--verbose]",
+     "optimize the graph and save it as an ONNX model (fused ops in com.onyx)", onyx_cli::cmd_optimize},
 };
 
 void print_help(FILE* f) {
@@ -33,7 +35,7 @@ void print_help(FILE* f) {
                "onyx - run ONNX models with the Onyx inference engine\n\n"
                "usage: onyx COMMAND [ARGS]   (onyx COMMAND --help for its options)\n\n"
                "commands:\n");
-  for (const Command& c : kCommands) std::fprintf(f, "  %-7s %s\n", c.name, c.summary);
+  for (const Command& c : kCommands) std::fprintf(f, "  %-8s %s\n", c.name, c.summary);
   std::fprintf(f, "\n");
   for (const Command& c : kCommands) std::fprintf(f, "  %s\n", c.usage);
   std::fprintf(f,
