@@ -285,6 +285,35 @@ TEST(Attention, Float16ComputesInFloat) {
       .run();
 }
 
+TEST(Attention, DoubleSoftmaxPrecision) {
+  // softmax_precision = double (11) on float inputs gives the same result.
+  OpTest("Attention", 23)
+      .input<float>("Q", {1, 1, 1, 2}, {1, 0})
+      .input<float>("K", {1, 1, 2, 2}, {1, 0, 0, 1})
+      .input<float>("V", {1, 1, 2, 2}, {1, 2, 3, 4})
+      .attr("softmax_precision", static_cast<int64_t>(DataType::kDouble))
+      .output<float>("Y", {1, 1, 1, 2}, {1.6604769f, 2.6604769f})
+      .run();
+  OpTest("Attention", 23)
+      .input<double>("Q", {1, 1, 1, 2}, {1, 0})
+      .input<double>("K", {1, 1, 2, 2}, {1, 0, 0, 1})
+      .input<double>("V", {1, 1, 2, 2}, {1, 2, 3, 4})
+      .output<double>("Y", {1, 1, 1, 2}, {1.660476901346686, 2.660476901346686})
+      .tolerance(1e-9, 0)
+      .run();
+}
+
+TEST(Attention, PackedHiddenNotDivisibleByHeads) {
+  expect_node_error(OpTest("Attention", 23)
+                        .input("Q", random_tensor(DataType::kFloat, {1, 1, 5}, 1))
+                        .input("K", random_tensor(DataType::kFloat, {1, 1, 4}, 2))
+                        .input("V", random_tensor(DataType::kFloat, {1, 1, 4}, 3))
+                        .attr("q_num_heads", 2)
+                        .attr("kv_num_heads", 2)
+                        .output_unchecked("Y"),
+                    "Attention", "Q");
+}
+
 TEST(Attention, EmptyQueriesAndEmptyKeys) {
   OpTest("Attention", 23)
       .input<float>("Q", {1, 2, 0, 4}, {})

@@ -223,6 +223,53 @@ TEST(QuantizeLinear, Float16Input) {
       .run();
 }
 
+TEST(QuantizeLinear, BlockedWithNegativeAxis) {
+  // x [2, 4], blocks of 2 along axis -1 (= 1): scales [[1, 2], [4, 8]].
+  OpTest("QuantizeLinear", 21)
+      .input<float>("x", {2, 4}, {1, 2, 4, 6, 4, 8, 8, 24})
+      .input<float>("y_scale", {2, 2}, {1, 2, 4, 8})
+      .attr("axis", -1)
+      .attr("block_size", 2)
+      .output<uint8_t>("y", {2, 4}, {1, 2, 2, 3, 1, 2, 1, 3})
+      .run();
+}
+
+TEST(QuantizeLinear, TwoBitTargets) {
+  // Opset 25: int2 range [-2, 1], uint2 [0, 3].
+  OpTest("QuantizeLinear", 25)
+      .input<float>("x", {5}, {-5, -1, 0, 1, 5})
+      .input<float>("y_scale", {}, {1})
+      .attr("output_dtype", static_cast<int64_t>(DataType::kInt2))
+      .output("y", packed(DataType::kInt2, {5}, {-2, -1, 0, 1, 1}))
+      .run();
+  OpTest("QuantizeLinear", 25)
+      .input<float>("x", {4}, {-1, 0, 2, 9})
+      .input<float>("y_scale", {}, {1})
+      .input("y_zero_point", packed(DataType::kUInt2, {}, {0}))
+      .output("y", packed(DataType::kUInt2, {4}, {0, 0, 2, 3}))
+      .run();
+}
+
+TEST(QuantizeLinear, Float4E2M1AlwaysSaturates) {
+  // e2m1 magnitudes by code: 0, .5, 1, 1.5, 2, 3, 4, 6; sign is bit 3. 100 -> 6 (code 7).
+  OpTest("QuantizeLinear", 23)
+      .input<float>("x", {5}, {0.5f, 1, 3, 100, -2})
+      .input<float>("y_scale", {}, {1})
+      .attr("output_dtype", static_cast<int64_t>(DataType::kFloat4E2M1))
+      .output("y", packed(DataType::kFloat4E2M1, {5}, {1, 2, 5, 7, 12}))
+      .run();
+}
+
+TEST(QuantizeLinear, Float8E8M0Scale) {
+  // Opset 24: an exponent-only scale; code 128 is 2^(128-127) = 2.
+  OpTest("QuantizeLinear", 24)
+      .input<float>("x", {3}, {4, 5, -7})
+      .input("y_scale", codes(DataType::kFloat8E8M0, {}, {128}))
+      .input<int8_t>("y_zero_point", {}, {0})
+      .output<int8_t>("y", {3}, {2, 2, -4})
+      .run();
+}
+
 TEST(QuantizeLinear, EmptyAndZeroSizeInputs) {
   OpTest("QuantizeLinear", 13)
       .input<float>("x", {0, 3}, {})
@@ -439,6 +486,22 @@ TEST(DequantizeLinear, Float16ScaleGivesFloat16) {
       .input<float>("x_scale", {}, {0.25f})
       .attr("output_dtype", static_cast<int64_t>(DataType::kFloat16))
       .output("y", make_tensor<Float16>({1}, {Float16(2.5f)}))
+      .run();
+}
+
+TEST(DequantizeLinear, Float8E8M0ScaleGivesFloat) {
+  OpTest("DequantizeLinear", 24)
+      .input<int8_t>("x", {2}, {3, -2})
+      .input("x_scale", codes(DataType::kFloat8E8M0, {}, {128}))
+      .output<float>("y", {2}, {6, -4})
+      .run();
+}
+
+TEST(DequantizeLinear, Float4E2M1Input) {
+  OpTest("DequantizeLinear", 23)
+      .input("x", packed(DataType::kFloat4E2M1, {4}, {1, 7, 12, 15}))
+      .input<float>("x_scale", {}, {2})
+      .output<float>("y", {4}, {1, 12, -4, -12})
       .run();
 }
 
