@@ -6,9 +6,14 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "runtime/thread_pool.h"
+#include "ukernels/vmath.h"
 
 namespace onyx::ukernel {
 
@@ -53,6 +58,8 @@ float* aligned_floats(size_t n) {
 }
 
 // Per-thread packing buffers, grown on demand and kept for the next call.
+// `a`/`b` hold whole packed operands shared with the pool's workers for one
+// call (owned by the calling thread; workers only read them).
 struct Scratch {
   float* a = nullptr;
   float* b = nullptr;
@@ -61,22 +68,20 @@ struct Scratch {
     std::free(a);
     std::free(b);
   }
-  float* get_a(size_t n) {
-    if (n > a_cap) {
-      std::free(a);
-      a = aligned_floats(n);
-      a_cap = n;
+  static float* grow(float*& p, size_t& cap, size_t n) {
+    if (n > cap) {
+      // Round up so slowly growing sizes (a growing sequence length) do not reallocate every call.
+      size_t want = std::max(n, cap + cap / 4);
+      std::free(p);
+      p = nullptr;
+      cap = 0;
+      p = aligned_floats(want);
+      cap = want;
     }
-    return a;
+    return p;
   }
-  float* get_b(size_t n) {
-    if (n > b_cap) {
-      std::free(b);
-      b = aligned_floats(n);
-      b_cap = n;
-    }
-    return b;
-  }
+  float* get_a(size_t n) { return grow(a, a_cap, n); }
+  float* get_b(size_t n) { return grow(b, b_cap, n); }
 };
 thread_local Scratch tls_scratch;
 
@@ -90,14 +95,22 @@ void pack_panels(float* dst, const float* x, int64_t ldx, bool row_major_rk, int
     int64_t valid = std::min<int64_t>(width, rows - base);
     float* d = dst + p * kc * width;
     if (row_major_rk) {
-      // Element (r, k) at x[r * ldx + k]: walk k outer for sequential writes.
-      for (int64_t k = 0; k < kc; ++k) {
-        float* dk = d + k * width;
-        for (int64_t i = 0; i < valid; ++i) dk[i] = scale * x[(base + i) * ldx + k0 + k];
-        for (int64_t i = valid; i < width; ++i) dk[i] = 0.f;
+      // Element (r, k) at x[r * ldx + k]: rows are contiguous in k; write each
+      // row's strided column (reads stream, writes stay within kc*width floats).
+      for (int64_t i = 0; i < valid; ++i) {
+        const float* src = x + (base + i) * ldx + k0;
+        if (scale == 1.f)
+          for (int64_t k = 0; k < kc; ++k) d[k * width + i] = src[k];
+        else
+          for (int64_t k = 0; k < kc; ++k) d[k * width + i] = scale * src[k];
       }
+      for (int64_t i = valid; i < width; ++i)
+        for (int64_t k = 0; k < kc; ++k) d[k * width + i] = 0.f;
+    } else if (valid == width && scale == 1.f) {
+      // Element (r, k) at x[k * ldx + r], a full panel: one contiguous copy per k.
+      for (int64_t k = 0; k < kc; ++k)
+        std::memcpy(d + k * width, x + (k0 + k) * ldx + base, sizeof(float) * static_cast<size_t>(width));
     } else {
-      // Element (r, k) at x[k * ldx + r]: each k is a contiguous run of rows.
       for (int64_t k = 0; k < kc; ++k) {
         const float* src = x + (k0 + k) * ldx + base;
         float* dk = d + k * width;
@@ -108,34 +121,134 @@ void pack_panels(float* dst, const float* x, int64_t ldx, bool row_major_rk, int
   }
 }
 
-// One operand of the driver: raw (packed per block on the fly) or pre-packed.
+// One operand of the driver: raw, pre-packed, or produced panel by panel by a source.
 struct Operand {
   const float* x = nullptr;
   int64_t ld = 0;
   bool row_major_rk = true;  // element (r, k) at x[r*ld + k] (else x[k*ld + r])
   float scale = 1.f;
   const PackedMatrix* packed = nullptr;
+  const PanelSource* source = nullptr;  // B only
 };
 
 void apply_epilogue(float* c, int64_t ldc, int64_t m0, int64_t rows, int64_t n0, int64_t cols, const Epilogue& epi) {
+  // Bias (+ ReLU) inline: this runs on every MR x NR tile, where a call per
+  // 16-float row costs more than the arithmetic.
+  const bool relu = epi.act == Act::kRelu;
   for (int64_t i = 0; i < rows; ++i) {
     float* row = c + i * ldc;
-    if (epi.bias) {
-      if (epi.bias_per_row) {
-        float bv = epi.bias[m0 + i];
+    if (epi.bias && epi.bias_per_row) {
+      const float bv = epi.bias[m0 + i];
+      if (relu)
+        for (int64_t j = 0; j < cols; ++j) { const float v = row[j] + bv; row[j] = v > 0.f ? v : 0.f; }
+      else
         for (int64_t j = 0; j < cols; ++j) row[j] += bv;
-      } else {
-        const float* bias = epi.bias + n0;
+    } else if (epi.bias) {
+      const float* bias = epi.bias + n0;
+      if (relu)
+        for (int64_t j = 0; j < cols; ++j) { const float v = row[j] + bias[j]; row[j] = v > 0.f ? v : 0.f; }
+      else
         for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
-      }
+    } else if (relu) {
+      for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0.f ? row[j] : 0.f;
     }
-    if (epi.act != Act::kNone) apply_activation(row, cols, epi);
+    if (!relu && epi.act != Act::kNone) apply_activation(row, cols, epi);
   }
 }
+
+// Packs a whole operand (all K blocks, all panels) into `dst` in the layout of
+// PackedMatrix, in parallel: every panel is packed once per call, however many
+// work items read it (packing per work item repeated B for every row block).
+void pack_whole(float* dst, const Operand& op, int64_t rows, int64_t K, int width, ThreadPool* pool) {
+  const int64_t panels = (rows + width - 1) / width, kblocks = (K + kKc - 1) / kKc;
+  // ~16 K-floats per piece keeps scheduling overhead small against the copying.
+  const int64_t grain = std::max<int64_t>(1, 16384 / (kKc * width));
+  parallel_for(pool, kblocks * panels, grain, [&](int64_t w0, int64_t w1) {
+    for (int64_t w = w0; w < w1; ++w) {
+      const int64_t kb = w / panels, p = w % panels;
+      const int64_t k0 = kb * kKc, kc = std::min(kKc, K - k0);
+      float* d = dst + kb * kKc * panels * width + p * kc * width;
+      if (op.source) op.source->pack(d, p * width, k0, kc, width);
+      else pack_panels(d, op.x, op.ld, op.row_major_rk, rows, p * width, width, k0, kc, width, op.scale);
+    }
+  });
+}
+
+// M = 1 with raw operands: a matrix-vector product straight from B, which is
+// read once (packing it would cost as much as the product, and memory).
+void gemv(int64_t N, int64_t K, const Operand& A, const Operand& B, float beta, float* C, const Epilogue& epi,
+          ThreadPool* pool) {
+  std::vector<float> a(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) a[static_cast<size_t>(k)] = A.scale * (A.row_major_rk ? A.x[k] : A.x[k * A.ld]);
+  parallel_for(pool, N, 256, [&](int64_t n0, int64_t n1) {
+    float* c = C + n0;
+    const int64_t cols = n1 - n0;
+    if (B.row_major_rk) {
+      // Element (n, k) at x[n * ld + k]: one dot product per output.
+      for (int64_t j = 0; j < cols; ++j) {
+        const float* b = B.x + (n0 + j) * B.ld;
+        float lanes[8] = {};
+        int64_t k = 0;
+        for (; k + 8 <= K; k += 8)
+          for (int l = 0; l < 8; ++l) lanes[l] += a[static_cast<size_t>(k + l)] * b[k + l];
+        float acc = 0.f;
+        for (; k < K; ++k) acc += a[static_cast<size_t>(k)] * b[k];
+        for (float l : lanes) acc += l;
+        c[j] = beta == 0.f ? acc : acc + beta * c[j];
+      }
+    } else {
+      // Element (n, k) at x[k * ld + n]: accumulate scaled rows of B.
+      if (beta == 0.f) std::fill(c, c + cols, 0.f);
+      else if (beta != 1.f)
+        for (int64_t j = 0; j < cols; ++j) c[j] *= beta;
+      for (int64_t k = 0; k < K; ++k) {
+        const float ak = a[static_cast<size_t>(k)];
+        const float* b = B.x + k * B.ld + n0;
+        for (int64_t j = 0; j < cols; ++j) c[j] += ak * b[j];
+      }
+    }
+    apply_epilogue(c, 0, 0, 1, n0, cols, epi);
+  });
+}
+
+// Operands are packed whole (see gemm_block) up to this many floats (16 MiB);
+// larger raw operands are cut into column, then row, slices.
+constexpr int64_t kPackBudget = int64_t{4} << 20;
+
+void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const Operand& A, const Operand& B,
+                float beta, float* C, int64_t ldc, const Epilogue& epi, ThreadPool* pool);
 
 void gemm_driver(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const Operand& A, const Operand& B,
                  float beta, float* C, int64_t ldc, const Epilogue& epi, ThreadPool* pool) {
   if (M <= 0 || N <= 0) return;
+  if (M == 1 && K > 0 && !A.packed && !B.packed && !B.source) return gemv(N, K, A, B, beta, C, epi, pool);
+  if (!B.packed && !B.source && N > kern.nr && K * N > kPackBudget) {
+    const int64_t cols = std::max<int64_t>(kNc, kPackBudget / std::max<int64_t>(K, 1) / kNc * kNc);
+    for (int64_t n0 = 0; n0 < N; n0 += cols) {
+      Operand b = B;
+      b.x = B.row_major_rk ? B.x + n0 * B.ld : B.x + n0;
+      Epilogue e = epi;
+      if (e.bias && !e.bias_per_row) e.bias += n0;
+      gemm_driver(kern, M, std::min(cols, N - n0), K, A, b, beta, C + n0, ldc, e, pool);
+    }
+    return;
+  }
+  if (!A.packed && M > kMc && M * K > kPackBudget) {
+    const int64_t rows = std::max<int64_t>(kMc, kPackBudget / std::max<int64_t>(K, 1) / kMc * kMc);
+    for (int64_t m0 = 0; m0 < M; m0 += rows) {
+      Operand a = A;
+      a.x = A.row_major_rk ? A.x + m0 * A.ld : A.x + m0;
+      Epilogue e = epi;
+      if (e.bias && e.bias_per_row) e.bias += m0;
+      gemm_driver(kern, std::min(rows, M - m0), N, K, a, B, beta, C + m0 * ldc, ldc, e, pool);
+    }
+    return;
+  }
+  gemm_block(kern, M, N, K, A, B, beta, C, ldc, epi, pool);
+}
+
+void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const Operand& A, const Operand& B,
+                float beta, float* C, int64_t ldc, const Epilogue& epi, ThreadPool* pool) {
   const int MR = kern.mr, NR = kern.nr;
   // beta other than 0/1: scale C once, then accumulate into it.
   if (beta != 0.f && beta != 1.f) {
@@ -164,9 +277,36 @@ void gemm_driver(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const
   mc = std::max<int64_t>(mc / 12 * 12, 12);  // keep a multiple of every MR
   const int64_t mblocks = (M + mc - 1) / mc, nblocks = (N + nc - 1) / nc;
   const int64_t kblocks = (K + kKc - 1) / kKc;
+  const int64_t mpanels_all = (M + MR - 1) / MR, npanels_all = (N + NR - 1) / NR;
+
+  // Operands not packed at session creation are packed whole, once, into the
+  // calling thread's scratch (workers only read it).
+  Scratch& s = tls_scratch;
+  const float* apack = nullptr;
+  const float* bpack = nullptr;
+  if (!A.packed) {
+    float* buf = s.get_a(static_cast<size_t>(mpanels_all * MR * K));
+    pack_whole(buf, A, M, K, MR, pool);
+    apack = buf;
+  }
+  if (!B.packed) {
+    float* buf = s.get_b(static_cast<size_t>(npanels_all * NR * K));
+    pack_whole(buf, B, N, K, NR, pool);
+    bpack = buf;
+  }
+  auto a_panel = [&](int64_t kb, int64_t p) {
+    if (A.packed) return A.packed->panel(kb, p);
+    const int64_t kc = std::min(kKc, K - kb * kKc);
+    return apack + kb * kKc * mpanels_all * MR + p * kc * MR;
+  };
+  auto b_panel = [&](int64_t kb, int64_t p) {
+    if (B.packed) return B.packed->panel(kb, p);
+    const int64_t kc = std::min(kKc, K - kb * kKc);
+    return bpack + kb * kKc * npanels_all * NR + p * kc * NR;
+  };
+  const bool has_epi = epi.bias || epi.act != Act::kNone;
 
   parallel_for(pool, mblocks * nblocks, 1, [&](int64_t w0, int64_t w1) {
-    Scratch& s = tls_scratch;
     alignas(64) float tmp[32 * 32];
     for (int64_t w = w0; w < w1; ++w) {
       // Column-major over items so consecutive items share a B block.
@@ -175,26 +315,14 @@ void gemm_driver(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const
       const int64_t n0 = nb * nc, cols = std::min(nc, N - n0);
       const int64_t mpanels = (rows + MR - 1) / MR, npanels = (cols + NR - 1) / NR;
       for (int64_t kb = 0; kb < kblocks; ++kb) {
-        const int64_t k0 = kb * kKc, kc = std::min(kKc, K - k0);
         const bool acc = accumulate_first || kb > 0;
         const bool last = kb == kblocks - 1;
-        const float* apanels = nullptr;
-        if (!A.packed) {
-          float* buf = s.get_a(static_cast<size_t>(mpanels * MR * kc));
-          pack_panels(buf, A.x, A.ld, A.row_major_rk, M, m0, rows, k0, kc, MR, A.scale);
-          apanels = buf;
-        }
-        const float* bpanels = nullptr;
-        if (!B.packed) {
-          float* buf = s.get_b(static_cast<size_t>(npanels * NR * kc));
-          pack_panels(buf, B.x, B.ld, B.row_major_rk, N, n0, cols, k0, kc, NR, B.scale);
-          bpanels = buf;
-        }
+        const int64_t kc = std::min(kKc, K - kb * kKc);
         for (int64_t jp = 0; jp < npanels; ++jp) {
-          const float* bp = B.packed ? B.packed->panel(kb, n0 / NR + jp) : bpanels + jp * kc * NR;
+          const float* bp = b_panel(kb, n0 / NR + jp);
           const int64_t nj = std::min<int64_t>(NR, cols - jp * NR);
           for (int64_t ip = 0; ip < mpanels; ++ip) {
-            const float* ap = A.packed ? A.packed->panel(kb, m0 / MR + ip) : apanels + ip * kc * MR;
+            const float* ap = a_panel(kb, m0 / MR + ip);
             const int64_t mi = std::min<int64_t>(MR, rows - ip * MR);
             float* ct = C + (m0 + ip * MR) * ldc + n0 + jp * NR;
             if (mi == MR && nj == NR) {
@@ -206,8 +334,7 @@ void gemm_driver(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const
               kern.tile(kc, ap, bp, tmp, NR, acc);
               for (int64_t i = 0; i < mi; ++i) std::memcpy(ct + i * ldc, tmp + i * NR, sizeof(float) * nj);
             }
-            if (last && (epi.bias || epi.act != Act::kNone))
-              apply_epilogue(ct, ldc, m0 + ip * MR, mi, n0 + jp * NR, nj, epi);
+            if (last && has_epi) apply_epilogue(ct, ldc, m0 + ip * MR, mi, n0 + jp * NR, nj, epi);
           }
         }
       }
@@ -238,30 +365,18 @@ void apply_activation(float* x, int64_t n, const Epilogue& epi) {
     case Act::kLeakyRelu:
       for (int64_t i = 0; i < n; ++i) x[i] = x[i] >= 0.f ? x[i] : x[i] * epi.p0;
       return;
-    case Act::kSigmoid:
-      for (int64_t i = 0; i < n; ++i) x[i] = 1.f / (1.f + std::exp(-x[i]));
-      return;
-    case Act::kTanh:
-      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
-      return;
+    // The transcendental ones run on the vectorised math of the active ISA.
+    case Act::kSigmoid: vmath().sigmoid(x, x, n); return;
+    case Act::kTanh: vmath().tanh(x, x, n); return;
     case Act::kHardSigmoid:
       for (int64_t i = 0; i < n; ++i) x[i] = std::min(1.f, std::max(0.f, epi.p0 * x[i] + epi.p1));
       return;
     case Act::kHardSwish:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] * std::min(1.f, std::max(0.f, x[i] / 6.f + 0.5f));
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] * std::min(1.f, std::max(0.f, x[i] * (1.f / 6.f) + 0.5f));
       return;
-    case Act::kSilu:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.f + std::exp(-x[i]));
-      return;
-    case Act::kGelu:
-      for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * 0.70710678118654752f));
-      return;
-    case Act::kGeluTanh:
-      for (int64_t i = 0; i < n; ++i) {
-        float v = x[i];
-        x[i] = 0.5f * v * (1.f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-      }
-      return;
+    case Act::kSilu: vmath().silu(x, x, n); return;
+    case Act::kGelu: vmath().gelu(x, x, n); return;
+    case Act::kGeluTanh: vmath().gelu_tanh(x, x, n); return;
   }
 }
 
@@ -293,6 +408,18 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   return pm;
 }
 
+void release_source_pages(const void* p, size_t bytes) {
+#ifdef MADV_PAGEOUT
+  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t b = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  uintptr_t e = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;
+  if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_PAGEOUT);  // advisory: failure is harmless
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 const float* PackedMatrix::panel(int64_t kb, int64_t p) const {
   int64_t kc = std::min(kKc, k_ - kb * kKc);
   return data_.get() + kb * kKc * panels_ * width_ + p * kc * width_;
@@ -311,6 +438,15 @@ void sgemm_packed_a(const PackedMatrix& A, bool trans_b, int64_t N, const float*
   Operand a;
   a.packed = &A;
   Operand b{B, ldb, trans_b, 1.f, nullptr};
+  gemm_driver(sgemm_kernel(A.isa()), A.rows(), N, A.cols(), a, b, beta, C, ldc, epi, pool);
+}
+
+void sgemm_packed_a_source(const PackedMatrix& A, int64_t N, const PanelSource& B, float beta, float* C, int64_t ldc,
+                           const Epilogue& epi, ThreadPool* pool) {
+  Operand a;
+  a.packed = &A;
+  Operand b;
+  b.source = &B;
   gemm_driver(sgemm_kernel(A.isa()), A.rows(), N, A.cols(), a, b, beta, C, ldc, epi, pool);
 }
 

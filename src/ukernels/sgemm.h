@@ -11,6 +11,7 @@
 // activations.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -68,6 +69,16 @@ class PackedMatrix {
   size_t size_ = 0;
 };
 
+// Produces op(B) directly in packed-panel layout, e.g. a convolution's
+// im2col written straight into the panels the microkernel reads (no column
+// matrix in memory). Called concurrently from several threads.
+class PanelSource {
+ public:
+  virtual ~PanelSource() = default;
+  // dst[k * width + j] = op(B)(k0 + k, n0 + j) for k < kc, j < width; 0 where n0 + j >= N.
+  virtual void pack(float* dst, int64_t n0, int64_t k0, int64_t kc, int width) const = 0;
+};
+
 // Row-major operands; op(A) is M x K, op(B) is K x N; C is M x N with row stride ldc.
 void sgemm(Isa isa, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epi,
@@ -75,8 +86,17 @@ void sgemm(Isa isa, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
 // Same with a pre-packed A (must have been packed with alpha folded in by the caller) or B.
 void sgemm_packed_a(const PackedMatrix& A, bool trans_b, int64_t N, const float* B, int64_t ldb, float beta, float* C,
                     int64_t ldc, const Epilogue& epi, ThreadPool* pool);
+// Pre-packed A times a B produced by `B` (K = A.cols(), N columns).
+void sgemm_packed_a_source(const PackedMatrix& A, int64_t N, const PanelSource& B, float beta, float* C, int64_t ldc,
+                           const Epilogue& epi, ThreadPool* pool);
 void sgemm_packed_b(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedMatrix& B,
                     float beta, float* C, int64_t ldc, const Epilogue& epi, ThreadPool* pool);
+
+// Tells the OS that the pages of a constant operand already packed are not
+// needed any more (madvise MADV_PAGEOUT): weights mapped from the model file
+// leave the resident set instead of being held twice (raw + packed);
+// anonymous memory keeps its contents. The data stays valid and readable.
+void release_source_pages(const void* p, size_t bytes);
 
 // Blocking: K is cut into blocks of kKc; rows into kMc per work item.
 inline constexpr int64_t kKc = 256;

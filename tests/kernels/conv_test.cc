@@ -157,6 +157,21 @@ TEST(Conv, DepthwiseMatchesDirect) {
   check_conv({.x = {1, 2, 7, 9}, .w = {4, 1, 3, 2}, .group = 2, .dilations = {2, 2}, .pads = {0, 2, 1, 0}}, 61);
 }
 
+TEST(Conv, DepthwiseStrideOneRowsMatchDirect) {
+  // Stride 1: register-blocked interior columns (16 and 8 wide) plus border
+  // columns, with residual-free bias, 3x3 / 5x5 / dilated taps, constant weights.
+  check_conv({.x = {1, 3, 9, 37}, .w = {3, 1, 5, 5}, .group = 3, .pads = {2, 2, 2, 2}, .bias = true}, 62, nullptr, true);
+  check_conv({.x = {2, 4, 6, 27}, .w = {4, 1, 3, 3}, .group = 4, .pads = {1, 1, 1, 1}}, 63);
+  check_conv({.x = {1, 2, 11, 30}, .w = {2, 1, 3, 3}, .group = 2, .dilations = {2, 3}, .pads = {2, 3, 1, 0}}, 64);
+  check_conv({.x = {1, 2, 4, 3}, .w = {2, 1, 3, 3}, .group = 2, .pads = {0, 0, 0, 0}}, 65);  // no interior block
+}
+
+TEST(Conv, RuntimeWeightsLargeImageMatchDirect) {
+  // Weights fed at run time (packed per run) and an image large enough for
+  // several im2col panel chunks.
+  check_conv({.x = {1, 32, 70, 70}, .w = {4, 32, 3, 3}, .pads = {1, 1, 1, 1}, .bias = true}, 66);
+}
+
 TEST(Conv, PointwiseMatchesDirect) {
   check_conv({.x = {2, 5, 4, 3}, .w = {7, 5, 1, 1}, .bias = true}, 70);
   check_conv({.x = {1, 4, 5, 5}, .w = {3, 4, 1, 1}, .strides = {2, 2}}, 71);  // strided: not the no-im2col path

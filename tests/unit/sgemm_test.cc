@@ -57,6 +57,10 @@ TEST(Sgemm, MatchesReferenceOnEveryIsa) {
       {6, 16, 256, false, true, 1, 0},   {12, 32, 257, true, true, 2, 0.5f}, {121, 67, 300, false, false, 1, 1},
       {128, 768, 64, false, false, 1, 0}, {3, 1000, 8, false, true, 1, -1},  {250, 9, 513, true, false, 1, 0},
       {5, 7, 0, false, false, 1, 0.5f},
+      // M = 1: the matrix-vector path, both layouts of B, with beta.
+      {1, 37, 50, false, false, 1, 0},   {1, 37, 50, true, true, 0.5f, 1}, {1, 300, 9, false, true, 1, -1},
+      // Raw operands over the whole-packing budget: cut into column / row slices.
+      {7, 1030, 4100, false, false, 1, 0.5f}, {1030, 5, 4100, true, false, 1, 0},
   };
   for (Isa isa : isas()) {
     for (const Case& c : cases) {
@@ -96,6 +100,23 @@ TEST(Sgemm, PackedOperandsAndEpilogue) {
       }
     }
   }
+}
+
+TEST(Sgemm, MatrixVectorEpilogue) {
+  ThreadPool pool(2);
+  const int64_t N = 45, K = 70;
+  auto A = random_vec(static_cast<size_t>(K), 8);
+  auto B = random_vec(static_cast<size_t>(K * N), 9);
+  auto bias = random_vec(static_cast<size_t>(N), 10);
+  for (Isa isa : isas())
+    for (bool tb : {false, true}) {
+      Epilogue e{bias.data(), false, Act::kRelu, 0, 0};
+      std::vector<float> want(static_cast<size_t>(N)), got(want.size());
+      const int64_t ldb = tb ? K : N;
+      reference(false, tb, 1, N, K, 1, A.data(), K, B.data(), ldb, 0, want.data(), N, e);
+      sgemm(isa, false, tb, 1, N, K, 1, A.data(), K, B.data(), ldb, 0, got.data(), N, e, &pool);
+      expect_close(want, got, K, tb ? "gemv, B transposed" : "gemv");
+    }
 }
 
 }  // namespace

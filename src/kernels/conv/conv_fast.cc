@@ -18,6 +18,7 @@
 #include "cpu/features.h"
 #include "kernels/common/activation_attr.h"
 #include "kernels/conv/conv_common.h"
+#include "kernels/conv/depthwise.h"
 #include "kernels/conv/im2col.h"
 #include "shape/infer.h"
 #include "ukernels/sgemm.h"
@@ -30,32 +31,96 @@ namespace {
 // sizes for large inputs while giving the GEMM wide N blocks.
 constexpr int64_t kColBudget = int64_t{4} << 20;
 
+// Packed B for 2-D convolutions: at most this many floats per GEMM call
+// (4 MiB: stays in L2/L3 between packing and use).
+constexpr int64_t kPanelBudget = int64_t{1} << 20;
+
+// im2col for one image and group of a 2-D convolution, written straight into
+// the SGEMM's B panels: column j of op(B) is output pixel col0 + j, row k is
+// (channel, ky, kx). The columns of a panel are cut into runs that lie in one
+// output row; with stride 1 each run reads a contiguous input row segment.
+class Im2colPanels final : public ukernel::PanelSource {
+ public:
+  Im2colPanels(const float* x, const WindowGeometry& g, int64_t col0, int64_t P) : x_(x), g_(g), col0_(col0), P_(P) {}
+
+  void pack(float* dst, int64_t n0, int64_t k0, int64_t kc, int width) const override {
+    const int64_t H = g_.in[0], W = g_.in[1], OW = g_.out[1];
+    const int64_t KH = g_.kernel[0], KW = g_.kernel[1], SH = g_.stride[0], SW = g_.stride[1];
+    const int64_t DH = g_.dilation[0], DW = g_.dilation[1], PT = g_.pad_begin[0], PL = g_.pad_begin[1];
+    struct Run {
+      int64_t j0, len, iy, ix;  // first column, length, input row / column at kernel offset (0, 0)
+    };
+    Run runs[64];
+    int nruns = 0;
+    const int64_t valid = std::max<int64_t>(0, std::min<int64_t>(width, P_ - col0_ - n0));
+    for (int64_t j = 0; j < valid && nruns < 64;) {
+      const int64_t p = col0_ + n0 + j, oy = p / OW, ox = p % OW;
+      const int64_t len = std::min(valid - j, OW - ox);
+      runs[nruns++] = {j, len, oy * SH - PT, ox * SW - PL};
+      j += len;
+    }
+    int64_t c = k0 / (KH * KW), r = k0 % (KH * KW), ky = r / KW, kx = r % KW;
+    for (int64_t k = 0; k < kc; ++k) {
+      float* d = dst + k * width;
+      const float* xc = x_ + c * H * W;
+      const int64_t dy = ky * DH, dx = kx * DW;
+      for (int i = 0; i < nruns; ++i) {
+        const Run& ru = runs[i];
+        float* dr = d + ru.j0;
+        const int64_t iy = ru.iy + dy;
+        if (iy < 0 || iy >= H) {
+          std::memset(dr, 0, sizeof(float) * static_cast<size_t>(ru.len));
+          continue;
+        }
+        const float* xr = xc + iy * W;
+        const int64_t ix = ru.ix + dx;
+        if (SW == 1 && ix >= 0 && ix + ru.len <= W) {
+          if (ru.len == 16) std::memcpy(dr, xr + ix, 64);
+          else std::memcpy(dr, xr + ix, sizeof(float) * static_cast<size_t>(ru.len));
+        } else {
+          for (int64_t j = 0; j < ru.len; ++j) {
+            const int64_t xx = ix + j * SW;
+            dr[j] = xx >= 0 && xx < W ? xr[xx] : 0.f;
+          }
+        }
+      }
+      for (int64_t j = valid; j < width; ++j) d[j] = 0.f;
+      if (++kx == KW) {
+        kx = 0;
+        if (++ky == KH) {
+          ky = 0;
+          ++c;
+        }
+      }
+    }
+  }
+
+ private:
+  const float* x_;
+  const WindowGeometry& g_;
+  int64_t col0_, P_;
+};
+
 class ConvFast final : public Kernel {
  public:
   static std::unique_ptr<Kernel> make(const KernelInit& init) {
+    if (init.input_dtype(0) != DataType::kFloat || init.input_dtype(1) != DataType::kFloat) return nullptr;
     const Tensor* w = init.constant_input(1);
-    if (!w || w->dtype() != DataType::kFloat || init.input_dtype(0) != DataType::kFloat || w->rank() < 3)
-      return nullptr;  // non-constant or non-float weights: the reference kernel handles them
-    return std::make_unique<ConvFast>(init, *w);
+    if (w && (w->dtype() != DataType::kFloat || w->rank() < 3)) return nullptr;  // the reference kernel reports it
+    return std::make_unique<ConvFast>(init, w);
   }
 
-  ConvFast(const KernelInit& init, const Tensor& w)
+  // `w` null: weights computed at run time (e.g. models whose initializers
+  // were replaced by ConstantOfShape); they are packed on every run.
+  ConvFast(const KernelInit& init, const Tensor* w)
       : attrs_(WindowAttrs::from_node(init.node)),
         group_(init.node.attr_int("group", 1)),
         epi_(activation_from_node(init.node)),
         isa_(active_isa()) {
-    w_shape_ = w.shape();
-    const int64_t M = w.dim(0);
-    if (group_ < 1 || M % group_ != 0) return;  // run() reports the error with the input shapes
-    const int64_t mg = M / group_;
-    const int64_t k = w.numel() / std::max<int64_t>(M, 1);
-    depthwise_ = mg == 1 && w.dim(1) == 1 && w.rank() == 4 && group_ > 1;
-    if (depthwise_) {
-      w_ = w;  // used in place
-      return;
-    }
-    for (int64_t g = 0; g < group_; ++g)
-      packed_.push_back(ukernel::PackedMatrix::pack(isa_, true, false, mg, k, w.data<float>() + g * mg * k, k));
+    if (!w || is_depthwise(*w)) return;
+    packed_ = pack_weights(*w);
+    packed_from_ = w->raw();
+    ukernel::release_source_pages(w->raw(), w->nbytes());
   }
 
   void run(KernelContext& ctx) const override {
@@ -78,9 +143,15 @@ class ConvFast final : public Kernel {
     }
     ukernel::Epilogue epi = epi_;
     epi.bias_per_row = true;
-    if (depthwise_) {
-      depthwise(x, b, z != nullptr, s, y, ctx.pool());
+    if (is_depthwise(w)) {
+      depthwise(x, w, b, z != nullptr, s, y, ctx.pool());
       return;
+    }
+    std::vector<std::shared_ptr<const ukernel::PackedMatrix>> run_packed;
+    const auto* packed = &packed_;
+    if (packed_.empty() || w.raw() != packed_from_) {
+      run_packed = pack_weights(w);
+      packed = &run_packed;
     }
     const WindowGeometry& geo = s.geo;
     const int64_t cg = s.in_channels / s.group, mg = s.out_channels / s.group;
@@ -93,7 +164,7 @@ class ConvFast final : public Kernel {
     const int64_t L = cgeo.line_length(), lines = cgeo.lines();
     const int64_t lines_per_chunk = std::max<int64_t>(1, std::min(lines, kColBudget / std::max<int64_t>(1, k * L)));
     Tensor col;
-    if (!direct) col = Tensor(DataType::kFloat, {k * lines_per_chunk * L}, ctx.allocator());
+    if (!direct && geo.rank() != 2) col = Tensor(DataType::kFloat, {k * lines_per_chunk * L}, ctx.allocator());
     const float* xp = x.data<float>();
     float* yp = y.data<float>();
     for (int64_t n = 0; n < s.batch; ++n) {
@@ -101,9 +172,20 @@ class ConvFast final : public Kernel {
         const float* xg = xp + (n * s.in_channels + g * cg) * in_size;
         float* yg = yp + (n * s.out_channels + g * mg) * P;
         epi.bias = b ? b->data<float>() + g * mg : nullptr;
-        const ukernel::PackedMatrix& pw = *packed_[static_cast<size_t>(g)];
+        const ukernel::PackedMatrix& pw = *(*packed)[static_cast<size_t>(g)];
         if (direct) {
           ukernel::sgemm_packed_a(pw, false, P, xg, P, z ? 1.f : 0.f, yg, P, epi, ctx.pool());
+          continue;
+        }
+        if (geo.rank() == 2) {
+          // im2col straight into the SGEMM's B panels, in column chunks that
+          // bound the packed buffer to kPanelBudget floats.
+          const int64_t chunk = std::max<int64_t>(64, kPanelBudget / std::max<int64_t>(k, 1) / 64 * 64);
+          for (int64_t c0 = 0; c0 < P; c0 += chunk) {
+            const int64_t cols = std::min(chunk, P - c0);
+            Im2colPanels src(xg, geo, c0, P);
+            ukernel::sgemm_packed_a_source(pw, cols, src, z ? 1.f : 0.f, yg + c0, P, epi, ctx.pool());
+          }
           continue;
         }
         for (int64_t l0 = 0; l0 < lines; l0 += lines_per_chunk) {
@@ -119,7 +201,22 @@ class ConvFast final : public Kernel {
  private:
   // One filter per channel: out[c] = sum_k w[c,k] * shifted in[c]; loops
   // along output rows so the inner loop is a contiguous multiply-add.
-  void depthwise(const Tensor& x, const Tensor* b, bool accumulate, const ConvShapes& s, Tensor& y,
+  bool is_depthwise(const Tensor& w) const {
+    return w.rank() == 4 && group_ > 1 && w.dim(0) == group_ && w.dim(1) == 1;
+  }
+
+  std::vector<std::shared_ptr<const ukernel::PackedMatrix>> pack_weights(const Tensor& w) const {
+    std::vector<std::shared_ptr<const ukernel::PackedMatrix>> packed;
+    const int64_t M = w.dim(0);
+    if (group_ < 1 || M % group_ != 0) return packed;  // run() reports the error with the input shapes
+    const int64_t mg = M / group_;
+    const int64_t k = w.numel() / std::max<int64_t>(M, 1);
+    for (int64_t g = 0; g < group_; ++g)
+      packed.push_back(ukernel::PackedMatrix::pack(isa_, true, false, mg, k, w.data<float>() + g * mg * k, k));
+    return packed;
+  }
+
+  void depthwise(const Tensor& x, const Tensor& w, const Tensor* b, bool accumulate, const ConvShapes& s, Tensor& y,
                  ThreadPool* pool) const {
     const WindowGeometry& g = s.geo;
     const int64_t H = g.in[0], W = g.in[1], OH = g.out[0], OW = g.out[1];
@@ -127,7 +224,7 @@ class ConvFast final : public Kernel {
     const int64_t DH = g.dilation[0], DW = g.dilation[1], PT = g.pad_begin[0], PL = g.pad_begin[1];
     const int64_t C = s.out_channels;
     const float* xp = x.data<float>();
-    const float* wp = w_.data<float>();
+    const float* wp = w.data<float>();
     float* yp = y.data<float>();
     const float* bias = b ? b->data<float>() : nullptr;
     // Per kernel column kx: the output columns whose input column is inside.
@@ -139,39 +236,15 @@ class ConvFast final : public Kernel {
       lo[static_cast<size_t>(kx)] = std::min(std::max<int64_t>(l, 0), OW);
       hi[static_cast<size_t>(kx)] = std::max(std::min(h, OW), lo[static_cast<size_t>(kx)]);
     }
+    const DepthwiseGeometry dg{H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo.data(), hi.data()};
+    const DepthwisePlaneFn plane = isa_ >= Isa::kAvx2 ? depthwise_plane_avx2 : depthwise_plane_portable;
     parallel_for(pool, s.batch * C, 1, [&](int64_t p0, int64_t p1) {
       std::vector<float> row(static_cast<size_t>(OW));
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t c = p % C;
-        const float* xc = xp + p * H * W;
-        const float* wc = wp + c * KH * KW;
         float* yc = yp + p * OH * OW;
-        const float bv = bias ? bias[c] : 0.f;
-        for (int64_t oy = 0; oy < OH; ++oy) {
-          float* r = row.data();
-          for (int64_t ox = 0; ox < OW; ++ox) r[ox] = bv;
-          for (int64_t ky = 0; ky < KH; ++ky) {
-            const int64_t iy = oy * SH - PT + ky * DH;
-            if (iy < 0 || iy >= H) continue;
-            const float* xr = xc + iy * W;
-            for (int64_t kx = 0; kx < KW; ++kx) {
-              const float wv = wc[ky * KW + kx];
-              const int64_t off = kx * DW - PL;
-              const int64_t a = lo[static_cast<size_t>(kx)], e = hi[static_cast<size_t>(kx)];
-              if (SW == 1) {
-                const float* xs = xr + off;
-                for (int64_t ox = a; ox < e; ++ox) r[ox] += wv * xs[ox];
-              } else {
-                for (int64_t ox = a; ox < e; ++ox) r[ox] += wv * xr[ox * SW + off];
-              }
-            }
-          }
-          float* yr = yc + oy * OW;
-          if (accumulate)
-            for (int64_t ox = 0; ox < OW; ++ox) r[ox] += yr[ox];
-          ukernel::apply_activation(r, OW, epi_);
-          std::memcpy(yr, r, sizeof(float) * static_cast<size_t>(OW));
-        }
+        plane(dg, xp + p * H * W, wp + c * KH * KW, bias ? bias[c] : 0.f, yc, accumulate, row.data());
+        ukernel::apply_activation(yc, OH * OW, epi_);
       }
     });
   }
@@ -180,15 +253,17 @@ class ConvFast final : public Kernel {
   int64_t group_;
   ukernel::Epilogue epi_;
   Isa isa_;
-  Shape w_shape_;
-  bool depthwise_ = false;
-  Tensor w_;
   std::vector<std::shared_ptr<const ukernel::PackedMatrix>> packed_;
+  const void* packed_from_ = nullptr;
 };
 
 std::unique_ptr<Kernel> create_conv_fast(const KernelInit& init) { return ConvFast::make(init); }
 
 }  // namespace
+
+void depthwise_plane_portable(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
+                              bool accumulate, float* row)
+#include "kernels/conv/depthwise_plane.inl"
 
 ONYX_KERNEL({.op = "Conv", .since = 1, .types = {DataType::kFloat}, .priority = 10, .impl = "sgemm",
              .create = create_conv_fast});

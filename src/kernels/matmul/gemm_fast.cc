@@ -37,6 +37,7 @@ class GemmFast final : public Kernel {
       const int64_t k = trans_b_ ? b->dim(1) : b->dim(0), n = trans_b_ ? b->dim(0) : b->dim(1);
       packed_b_ = PackedMatrix::pack(isa_, false, trans_b_, k, n, b->data<float>(), b->dim(1));
       packed_from_ = b->raw();
+      ukernel::release_source_pages(b->raw(), b->nbytes());
     }
   }
 
@@ -98,6 +99,7 @@ class MatMulFast final : public Kernel {
     if (const Tensor* b = init.constant_input(1); b && b->dtype() == DataType::kFloat && b->rank() == 2) {
       packed_b_ = PackedMatrix::pack(isa_, false, false, b->dim(0), b->dim(1), b->data<float>(), b->dim(1));
       packed_from_ = b->raw();
+      ukernel::release_source_pages(b->raw(), b->nbytes());
     }
   }
 

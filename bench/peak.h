@@ -1,0 +1,23 @@
+// The machine's measured fp32 peak, so kernel benchmarks can report a
+// fraction of what this CPU can actually do (not a datasheet number: this VM
+// is shared, its clock moves with host load, and it lacks AVX-512 although
+// ../shared/MACHINE.md says otherwise).
+//
+// The probe is a loop of independent FMAs on as many accumulators as the FMA
+// pipes need to stay full (latency 4 x 2 ports = 8 in flight; 12 used), with
+// the widest vectors the CPU has among 256-bit (AVX2+FMA) and 128-bit (SSE,
+// mul+add), run on `threads` threads at once; the best of 3.
+//
+// Rates are per CPU-second (each thread's own CPU time, CLOCK_THREAD_CPUTIME_ID):
+// this 2-vCPU VM is shared by several agents and a wall-clock rate measures
+// the scheduler share, not the core. Kernel benchmarks therefore measure the
+// process CPU time too (MeasureProcessCPUTime) and compare per CPU-second.
+#pragma once
+
+namespace onyx::bench {
+
+// GFLOP per CPU-second of one core (an FMA counts 2), with `threads` threads
+// running at once; measured once per count.
+double measured_peak_gflops(int threads);
+
+}  // namespace onyx::bench

@@ -1,0 +1,53 @@
+// Fast float32 Exp, Tanh, Sigmoid, Erf on the vectorised ukernels/vmath
+// (AVX2: polynomial approximations within a few ulp, see vmath.h). The
+// reference kernels (unary_math.cc, activation/pointwise.cc) stay as the
+// oracle; tests/unit/vmath_test.cc checks the math against <cmath> and the op
+// tests run both kernels.
+#include "runtime/thread_pool.h"
+#include "shape/infer.h"
+#include "ukernels/vmath.h"
+
+namespace onyx {
+
+namespace {
+
+enum class UnaryOp { kExp, kTanh, kSigmoid, kErf };
+
+template <UnaryOp kOp>
+class UnaryFast final : public Kernel {
+ public:
+  static std::unique_ptr<Kernel> make(const KernelInit& init) {
+    if (init.input_dtype(0) != DataType::kFloat) return nullptr;
+    return std::make_unique<UnaryFast>();
+  }
+
+  UnaryFast() {
+    const ukernel::VMath& v = ukernel::vmath();
+    fn_ = kOp == UnaryOp::kExp ? v.exp : kOp == UnaryOp::kTanh ? v.tanh : kOp == UnaryOp::kSigmoid ? v.sigmoid : v.erf;
+  }
+
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::kFloat) fail(ErrorCode::kInvalidArgument, "X must be float32, got ", x.describe());
+    Tensor& y = ctx.output(0, x.shape(), DataType::kFloat);
+    const float* xp = x.data<float>();
+    float* yp = y.data<float>();
+    parallel_for(ctx.pool(), x.numel(), 16384, [&](int64_t b, int64_t e) { fn_(xp + b, yp + b, e - b); });
+  }
+
+ private:
+  ukernel::VecFn fn_;
+};
+
+}  // namespace
+
+ONYX_KERNEL({.op = "Exp", .since = 1, .types = {DataType::kFloat}, .priority = 10, .impl = "vmath",
+             .create = UnaryFast<UnaryOp::kExp>::make});
+ONYX_KERNEL({.op = "Tanh", .since = 1, .types = {DataType::kFloat}, .priority = 10, .impl = "vmath",
+             .create = UnaryFast<UnaryOp::kTanh>::make});
+ONYX_KERNEL({.op = "Sigmoid", .since = 1, .types = {DataType::kFloat}, .priority = 10, .impl = "vmath",
+             .create = UnaryFast<UnaryOp::kSigmoid>::make});
+ONYX_KERNEL({.op = "Erf", .since = 9, .types = {DataType::kFloat}, .priority = 10, .impl = "vmath",
+             .create = UnaryFast<UnaryOp::kErf>::make});
+
+}  // namespace onyx
