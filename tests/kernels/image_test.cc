@@ -86,7 +86,8 @@ TEST(Resize, TfCropAndResize) {
       .attr("coordinate_transformation_mode", "tf_crop_and_resize")
       .output<float>("Y", {3}, {7.5f, 15, 22.5f})
       .run();
-  // roi [-0.5, 0.5]: x = -1.5, -0.75 (outside: extrapolation_value), 0.
+  // roi [-0.5, 0.5]: x = -0.5 * 3 + j * (1 * 3) / 2 = -1.5 (outside:
+  // extrapolation_value), 0, 1.5 (round_prefer_floor: 1).
   OpTest("Resize", 19)
       .input<float>("X", {4}, kRamp)
       .input<float>("roi", {2}, {-0.5f, 0.5f})
@@ -95,7 +96,7 @@ TEST(Resize, TfCropAndResize) {
       .attr("mode", "nearest")
       .attr("coordinate_transformation_mode", "tf_crop_and_resize")
       .attr("extrapolation_value", 99.0f)
-      .output<float>("Y", {3}, {99, 99, 0})
+      .output<float>("Y", {3}, {99, 0, 10})
       .run();
 }
 
@@ -354,14 +355,16 @@ TEST(GridSample, NearestRoundsHalfToEven) {
   grid_sample({3, 3}, 1, "nearest", "border", 1).output<float>("Y", {1, 1, 1, 1}, {4}).run();
 }
 
-TEST(GridSample, NearestVolumetricRoundsHalfAway) {
-  // 3 spatial axes use round-half-away: x = 0.5 -> 1.
+TEST(GridSample, NearestVolumetricRoundsHalfToEven) {
+  // 3 spatial axes round half to even too (as the volumetric conformance
+  // tests expect): align_corners = 1 over W = 3, x = g + 1: g = -0.5 -> 0.5 -> 0,
+  // g = 0.5 -> 1.5 -> 2.
   OpTest("GridSample", 20)
-      .input<float>("X", {1, 1, 1, 1, 2}, {5, 7})
-      .input<float>("grid", {1, 1, 1, 1, 3}, {0, 0, 0})
+      .input<float>("X", {1, 1, 1, 1, 3}, {5, 7, 9})
+      .input<float>("grid", {1, 1, 1, 2, 3}, {-0.5f, 0, 0, 0.5f, 0, 0})
       .attr("mode", "nearest")
       .attr("align_corners", int64_t{1})
-      .output<float>("Y", {1, 1, 1, 1, 1}, {7})
+      .output<float>("Y", {1, 1, 1, 1, 2}, {5, 9})
       .run();
 }
 
@@ -686,6 +689,29 @@ std::vector<uint8_t> tiny_tiff() {
 
 const std::vector<uint8_t> kRgb2x2 = {255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255};
 
+// The 2x2 pixels of kRgb2x2 as lossless WebP (libwebp's WebPEncodeLosslessRGB)
+// and as a lossless JPEG 2000 JP2 file (OpenJPEG, reversible 5/3 wavelet, one
+// resolution); the JP2's codestream box holds a raw J2K stream from byte 85.
+const std::vector<uint8_t> kWebp2x2 = {
+      0x52, 0x49, 0x46, 0x46, 0x2C, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x4C, 0x1F, 0x00,
+      0x00, 0x00, 0x2F, 0x01, 0x40, 0x00, 0x00, 0x1F, 0x20, 0x10, 0x48, 0xDE, 0x1F, 0x3A, 0x8D, 0xF9, 0x17, 0x10,
+      0x14, 0xFC, 0x1F, 0xDD, 0xFC, 0x47, 0x64, 0x0F, 0xE0, 0x06, 0x0C, 0x11, 0xFD, 0x0F, 0x01, 0x00};
+const std::vector<uint8_t> kJp2_2x2 = {
+      0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A, 0x00, 0x00, 0x00, 0x14, 0x66, 0x74,
+      0x79, 0x70, 0x6A, 0x70, 0x32, 0x20, 0x00, 0x00, 0x00, 0x00, 0x6A, 0x70, 0x32, 0x20, 0x00, 0x00, 0x00, 0x2D,
+      0x6A, 0x70, 0x32, 0x68, 0x00, 0x00, 0x00, 0x16, 0x69, 0x68, 0x64, 0x72, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+      0x00, 0x02, 0x00, 0x03, 0x07, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x63, 0x6F, 0x6C, 0x72, 0x01, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x9A, 0x6A, 0x70, 0x32, 0x63, 0xFF, 0x4F, 0xFF, 0x51, 0x00,
+      0x2F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x03, 0x07, 0x01, 0x01, 0x07, 0x01, 0x01, 0x07, 0x01, 0x01, 0xFF, 0x52, 0x00, 0x0C, 0x00, 0x00, 0x00, 0x01,
+      0x01, 0x00, 0x04, 0x04, 0x00, 0x01, 0xFF, 0x5C, 0x00, 0x04, 0x40, 0x40, 0xFF, 0x64, 0x00, 0x25, 0x00, 0x01,
+      0x43, 0x72, 0x65, 0x61, 0x74, 0x65, 0x64, 0x20, 0x62, 0x79, 0x20, 0x4F, 0x70, 0x65, 0x6E, 0x4A, 0x50, 0x45,
+      0x47, 0x20, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6F, 0x6E, 0x20, 0x32, 0x2E, 0x35, 0x2E, 0x30, 0xFF, 0x90, 0x00,
+      0x0A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x22, 0x00, 0x01, 0xFF, 0x93, 0xCF, 0xB4, 0x18, 0x08, 0xCE, 0x03, 0x65,
+      0xF0, 0x3F, 0xDF, 0x80, 0x18, 0x0A, 0x74, 0x1F, 0xDF, 0x80, 0x10, 0x03, 0x18, 0xFF, 0xD9};
+constexpr size_t kJp2CodestreamAt = 85;
+
 OpTest decoder(const std::vector<uint8_t>& file, const char* format) {
   OpTest t("ImageDecoder", 20);
   t.input<uint8_t>("encoded_stream", {static_cast<int64_t>(file.size())}, file).attr("pixel_format", format);
@@ -711,18 +737,33 @@ TEST(ImageDecoder, PlainPnmAndBitmaps) {
 }
 
 TEST(ImageDecoder, PngAndJpeg) {
-  // A 1x1 PNG (RGB 8-bit, pixel 10, 20, 30), written out byte by byte.
+  // A 1x1 PNG (RGB 8-bit, pixel 10, 20, 30), written out byte by byte: IHDR;
+  // IDAT = zlib stream 78 DA, deflate of the scanline {filter 0, 10, 20, 30},
+  // Adler-32 0x0068003D; IEND. Each chunk ends with its CRC-32.
   const std::vector<uint8_t> png = {
       0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
       0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xDE, 0x00, 0x00, 0x00,
-      0x0E, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xE0, 0x12, 0x91, 0x03, 0x00, 0x00, 0x67, 0x00, 0x3D, 0x2A,
-      0x0E, 0xAA, 0x93, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82};
+      0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xE0, 0x12, 0x91, 0x03, 0x00, 0x00, 0x68, 0x00, 0x3D, 0x6A,
+      0xF5, 0x70, 0x5B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82};
   decoder(png, "RGB").output<uint8_t>("image", {1, 1, 3}, {10, 20, 30}).run();
   decoder(png, "Grayscale").output<uint8_t>("image", {1, 1, 1}, {18}).run();
 }
 
+TEST(ImageDecoder, WebPAndJpeg2000) {
+  decoder(kWebp2x2, "RGB").output<uint8_t>("image", {2, 2, 3}, kRgb2x2).run();
+  decoder(kWebp2x2, "Grayscale").output<uint8_t>("image", {2, 2, 1}, {76, 150, 29, 255}).run();
+  decoder(kJp2_2x2, "RGB").output<uint8_t>("image", {2, 2, 3}, kRgb2x2).run();
+  decoder(kJp2_2x2, "BGR").output<uint8_t>("image", {2, 2, 3}, {0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255}).run();
+  const std::vector<uint8_t> j2k(kJp2_2x2.begin() + kJp2CodestreamAt, kJp2_2x2.end());
+  decoder(j2k, "RGB").output<uint8_t>("image", {2, 2, 3}, kRgb2x2).run();
+}
+
 TEST(ImageDecoder, UnsupportedAndGarbage) {
-  decoder(bytes("RIFF\x10\0\0\0WEBPVP8 "), "RGB").output_unchecked("image").expect_error("WebP images are not supported");
+  decoder(bytes(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)), "RGB").output_unchecked("image").expect_error("cannot decode WebP image");
+  std::vector<uint8_t> jp2 = kJp2_2x2;
+  jp2.resize(120);  // the codestream ends inside its main header
+  decoder(jp2, "RGB").output_unchecked("image").expect_error("cannot decode JPEG 2000 image");
+  decoder(bytes("GIF89a"), "RGB").output_unchecked("image").expect_error("GIF images are not supported");
   decoder(bytes("hello world"), "RGB").output_unchecked("image").expect_error("unrecognised image format");
   decoder(tiny_bmp(), "CMYK").output_unchecked("image").expect_error("pixel_format must be RGB, BGR or Grayscale");
   std::vector<uint8_t> huge = tiny_ppm();
@@ -738,7 +779,7 @@ TEST(ImageDecoder, UnsupportedAndGarbage) {
 TEST(ImageDecoder, TruncatedAndCorruptedFilesNeverCrash) {
   // Every prefix and many single-byte corruptions of each file: decode or a
   // clean error, nothing else.
-  const std::vector<std::vector<uint8_t>> files = {tiny_bmp(), tiny_ppm(), tiny_tiff(),
+  const std::vector<std::vector<uint8_t>> files = {tiny_bmp(), tiny_ppm(), tiny_tiff(), kWebp2x2,
                                                    {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49,
                                                     0x48, 0x44, 0x52, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1, 8, 2}};
   std::mt19937 rng(7);
@@ -763,6 +804,16 @@ TEST(ImageDecoder, TruncatedAndCorruptedFilesNeverCrash) {
       } catch (const Error&) {
         ++refused;
       }
+    }
+  }
+  // JPEG 2000: every prefix only (a random byte in the SIZ header can declare
+  // a 2^28-pixel image that OpenJPEG would allocate gigabytes for).
+  for (size_t n = 0; n <= kJp2_2x2.size(); ++n) {
+    try {
+      decode_image(kJp2_2x2.data(), n);
+      ++decoded;
+    } catch (const Error&) {
+      ++refused;
     }
   }
   EXPECT_GT(decoded, 0);

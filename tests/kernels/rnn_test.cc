@@ -54,14 +54,20 @@ struct Act {
 
 // The activations of each direction, alpha/beta consumed in order by the
 // functions that take them (defaults as the ONNX operators).
+// One set given for a bidirectional node serves both directions (as the
+// kernel does), so the result always holds `per direction * dirs` functions.
 std::vector<Act> activations(const Case& c, int dirs) {
+  const size_t per = c.op == "LSTM" ? 3 : c.op == "GRU" ? 2 : 1;
   std::vector<std::string> names = c.acts;
-  if (names.empty()) {
-    std::vector<std::string> d = c.op == "LSTM" ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
-                                 : c.op == "GRU" ? std::vector<std::string>{"Sigmoid", "Tanh"}
-                                                 : std::vector<std::string>{"Tanh"};
-    for (int i = 0; i < dirs; ++i) names.insert(names.end(), d.begin(), d.end());
+  if (names.empty())
+    names = c.op == "LSTM" ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
+            : c.op == "GRU" ? std::vector<std::string>{"Sigmoid", "Tanh"}
+                            : std::vector<std::string>{"Tanh"};
+  if (names.size() == per && dirs == 2) {
+    const std::vector<std::string> once = names;
+    names.insert(names.end(), once.begin(), once.end());
   }
+  EXPECT_EQ(names.size(), per * static_cast<size_t>(dirs)) << "activations of the test case";
   std::vector<Act> out;
   size_t ai = 0, bi = 0;
   for (std::string n : names) {
@@ -119,7 +125,7 @@ Expected reference(const Case& c, const std::vector<double>& x0, const std::vect
   auto clip = [&](double v) { return c.clip > 0 ? std::min<double>(c.clip, std::max<double>(-c.clip, v)) : v; };
   for (int d = 0; d < dirs; ++d) {
     const bool rev = c.direction == "reverse" || d == 1;
-    const Act& f = acts[static_cast<size_t>(d * per)];
+    const Act& f = acts.at(static_cast<size_t>(d * per));
     for (int64_t b = 0; b < N; ++b) {
       const int64_t len = c.lens.empty() ? S : c.lens[static_cast<size_t>(b)];
       std::vector<double> h(static_cast<size_t>(H)), cell(static_cast<size_t>(H));
@@ -145,7 +151,7 @@ Expected reference(const Case& c, const std::vector<double>& x0, const std::vect
         if (G == 1) {
           for (int64_t j = 0; j < H; ++j) nh[static_cast<size_t>(j)] = f(clip(xw(0, j) + hr(0, j, h) + rb(0, j)));
         } else if (G == 3) {
-          const Act& g = acts[static_cast<size_t>(d * per + 1)];
+          const Act& g = acts.at(static_cast<size_t>(d * per + 1));
           std::vector<double> z(static_cast<size_t>(H)), r(static_cast<size_t>(H)), rh(static_cast<size_t>(H));
           for (int64_t j = 0; j < H; ++j) {
             z[static_cast<size_t>(j)] = f(clip(xw(0, j) + hr(0, j, h) + rb(0, j)));
@@ -159,8 +165,8 @@ Expected reference(const Case& c, const std::vector<double>& x0, const std::vect
             nh[static_cast<size_t>(j)] = (1 - z[static_cast<size_t>(j)]) * cand + z[static_cast<size_t>(j)] * h[static_cast<size_t>(j)];
           }
         } else {
-          const Act& g = acts[static_cast<size_t>(d * per + 1)];
-          const Act& hh = acts[static_cast<size_t>(d * per + 2)];
+          const Act& g = acts.at(static_cast<size_t>(d * per + 1));
+          const Act& hh = acts.at(static_cast<size_t>(d * per + 2));
           auto p = [&](int k, int64_t j) { return P.empty() ? 0.0 : P[static_cast<size_t>((d * 3 + k) * H + j)]; };
           for (int64_t j = 0; j < H; ++j) {
             const double cp = cell[static_cast<size_t>(j)];

@@ -6,7 +6,8 @@
 // them linear/nearest/cubic and allows any number of spatial axes. Both
 // spellings are accepted at every opset. The arithmetic follows PyTorch's
 // grid_sample (which the ONNX reference mirrors): nearest rounds half to even
-// (half away from zero for 3 spatial axes), cubic uses Keys' kernel with
+// for any number of spatial axes (the volumetric conformance tests confirm it:
+// half away from zero gives wrong voxels there), cubic uses Keys' kernel with
 // a = -0.75, and out-of-range taps read 0 (zeros), the clamped edge (border)
 // or the reflection about the borders (reflection). Grid values are
 // untrusted: NaN and huge coordinates are mapped to defined positions first.
@@ -88,14 +89,14 @@ class GridSample final : public Kernel {
     bool valid[4];
   };
 
-  Taps axis_taps(double g, int64_t len, int spatial) const {
+  Taps axis_taps(double g, int64_t len) const {
     const double lo = align_corners_ ? 0.0 : -0.5;
     const double hi = align_corners_ ? static_cast<double>(len - 1) : static_cast<double>(len) - 0.5;
     double v = align_corners_ ? (g + 1) / 2 * static_cast<double>(len - 1) : ((g + 1) * static_cast<double>(len) - 1) / 2;
     if (std::isnan(v)) v = lo - 1e9;  // NaN reads as far outside
     v = std::clamp(v, -1e15, 1e15);
     const bool nearest = mode_ == Mode::kNearest;
-    if (nearest) v = spatial == 3 ? std::round(v) : round_half_even(v);
+    if (nearest) v = round_half_even(v);
     if (v < lo || v > hi) {
       if (padding_ == Padding::kBorder) v = std::clamp(v, 0.0, static_cast<double>(len - 1));
       else if (padding_ == Padding::kReflection) v = reflect(v, lo, hi);
@@ -154,7 +155,7 @@ class GridSample final : public Kernel {
         for (int a = 0; a < r; ++a) {
           // Grid coordinates are listed innermost axis first.
           const double g = grid.real_at((n * out_size + o) * r + (r - 1 - a));
-          taps[static_cast<size_t>(a)] = axis_taps(g, in_sp[static_cast<size_t>(a)], r);
+          taps[static_cast<size_t>(a)] = axis_taps(g, in_sp[static_cast<size_t>(a)]);
         }
         for (int64_t c = 0; c < C; ++c) {
           const T* plane = src + (n * C + c) * in_size;

@@ -1,5 +1,7 @@
 #include "kernels/image/image_codecs.h"
 
+#include <algorithm>
+#include <cmath>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
@@ -8,7 +10,9 @@
 // libjpeg's header needs FILE and size_t declared first.
 #include <jerror.h>
 #include <jpeglib.h>
+#include <openjpeg.h>
 #include <png.h>
+#include <webp/decode.h>
 
 #include "base/error.h"
 
@@ -176,6 +180,152 @@ DecodedImage decode_png(const uint8_t* data, size_t size) {
   std::vector<png_bytep> rows;
   PngSource src{data, size, 0, {0}};
   if (!png_decode(&src, &img, &rows)) bad("PNG", src.msg);
+  return img;
+}
+
+// ---- WebP (libwebp) ----------------------------------------------------------
+
+// Lossy and lossless WebP, still images only (an animated file's first frame
+// is not decoded: WebPGetInfo refuses the ANIM container, as PIL's RGB
+// conversion of it would need compositing). Alpha is dropped.
+DecodedImage decode_webp(const uint8_t* data, size_t size) {
+  int w = 0, h = 0;
+  if (!WebPGetInfo(data, size, &w, &h)) bad("WebP", "not a valid WebP bitstream (or an animated WebP)");
+  check_dims("WebP", w, h);
+  DecodedImage img;
+  img.width = w;
+  img.height = h;
+  img.rgb.resize(static_cast<size_t>(int64_t{w} * h * 3));
+  if (!WebPDecodeRGBInto(data, size, img.rgb.data(), img.rgb.size(), w * 3)) bad("WebP", "corrupt or truncated data");
+  return img;
+}
+
+// ---- JPEG 2000 (OpenJPEG) -------------------------------------------------------
+
+struct Jp2Source {
+  const uint8_t* data;
+  size_t size, pos;
+  std::string error;
+};
+
+OPJ_SIZE_T jp2_read(void* dst, OPJ_SIZE_T n, void* user) {
+  Jp2Source* s = static_cast<Jp2Source*>(user);
+  if (s->pos >= s->size) return static_cast<OPJ_SIZE_T>(-1);
+  const size_t k = std::min<size_t>(n, s->size - s->pos);
+  std::memcpy(dst, s->data + s->pos, k);
+  s->pos += k;
+  return k;
+}
+
+OPJ_OFF_T jp2_skip(OPJ_OFF_T n, void* user) {
+  Jp2Source* s = static_cast<Jp2Source*>(user);
+  if (n < 0) {
+    const size_t back = std::min<size_t>(static_cast<size_t>(-n), s->pos);
+    s->pos -= back;
+    return -static_cast<OPJ_OFF_T>(back);
+  }
+  const size_t k = std::min<size_t>(static_cast<size_t>(n), s->size - s->pos);
+  s->pos += k;
+  return static_cast<OPJ_OFF_T>(k);
+}
+
+OPJ_BOOL jp2_seek(OPJ_OFF_T to, void* user) {
+  Jp2Source* s = static_cast<Jp2Source*>(user);
+  if (to < 0 || static_cast<uint64_t>(to) > s->size) return OPJ_FALSE;
+  s->pos = static_cast<size_t>(to);
+  return OPJ_TRUE;
+}
+
+void jp2_on_error(const char* msg, void* user) {
+  std::string& e = static_cast<Jp2Source*>(user)->error;
+  if (e.empty()) {
+    e = msg;
+    while (!e.empty() && (e.back() == '\n' || e.back() == ' ')) e.pop_back();
+  }
+}
+
+void jp2_quiet(const char*, void*) {}
+
+// One sample of component `c` to 8 bits: signed samples are shifted to
+// unsigned, other precisions scaled by shifting (as PIL does).
+uint8_t jp2_sample(const opj_image_comp_t& c, int64_t x, int64_t y) {
+  const int64_t cx = std::min<int64_t>(x / std::max<OPJ_UINT32>(c.dx, 1), int64_t{c.w} - 1);
+  const int64_t cy = std::min<int64_t>(y / std::max<OPJ_UINT32>(c.dy, 1), int64_t{c.h} - 1);
+  int64_t v = c.data[cy * c.w + cx];
+  const int prec = static_cast<int>(std::clamp<OPJ_UINT32>(c.prec, 1, 31));
+  if (c.sgnd) v += int64_t{1} << (prec - 1);
+  if (prec > 8) v >>= prec - 8;
+  else if (prec < 8) v = v * 255 / ((int64_t{1} << prec) - 1);
+  return static_cast<uint8_t>(std::clamp<int64_t>(v, 0, 255));
+}
+
+// JP2 files (boxes) and raw J2K codestreams. 1 component is grey, 2 grey +
+// alpha, 3 or more colour (+ alpha); sYCC is converted to RGB; subsampled
+// components are upsampled by repetition.
+DecodedImage decode_jpeg2000(const uint8_t* data, size_t size, bool codestream) {
+  Jp2Source src{data, size, 0, {}};
+  struct Resources {
+    opj_stream_t* stream = nullptr;
+    opj_codec_t* codec = nullptr;
+    opj_image_t* image = nullptr;
+    ~Resources() {
+      if (image) opj_image_destroy(image);
+      if (codec) opj_destroy_codec(codec);
+      if (stream) opj_stream_destroy(stream);
+    }
+  } r;
+  r.stream = opj_stream_create(OPJ_J2K_STREAM_CHUNK_SIZE, OPJ_TRUE);
+  r.codec = opj_create_decompress(codestream ? OPJ_CODEC_J2K : OPJ_CODEC_JP2);
+  if (!r.stream || !r.codec) bad("JPEG 2000", "out of memory");
+  opj_stream_set_user_data(r.stream, &src, nullptr);
+  opj_stream_set_user_data_length(r.stream, size);
+  opj_stream_set_read_function(r.stream, jp2_read);
+  opj_stream_set_skip_function(r.stream, jp2_skip);
+  opj_stream_set_seek_function(r.stream, jp2_seek);
+  opj_set_error_handler(r.codec, jp2_on_error, &src);
+  opj_set_warning_handler(r.codec, jp2_quiet, nullptr);
+  opj_set_info_handler(r.codec, jp2_quiet, nullptr);
+  opj_dparameters_t params;
+  opj_set_default_decoder_parameters(&params);
+  auto why = [&](const char* what) { return src.error.empty() ? std::string(what) : src.error; };
+  if (!opj_setup_decoder(r.codec, &params)) bad("JPEG 2000", why("decoder set-up failed"));
+  if (!opj_read_header(r.stream, r.codec, &r.image) || !r.image) bad("JPEG 2000", why("invalid header"));
+  const int64_t w = int64_t{r.image->x1} - r.image->x0, h = int64_t{r.image->y1} - r.image->y0;
+  check_dims("JPEG 2000", w, h);
+  if (r.image->numcomps == 0) bad("JPEG 2000", "no image components");
+  if (!opj_decode(r.codec, r.stream, r.image) || !opj_end_decompress(r.codec, r.stream))
+    bad("JPEG 2000", why("corrupt or truncated data"));
+  const opj_image_t& im = *r.image;
+  const OPJ_UINT32 colour = im.numcomps >= 3 ? 3 : 1;
+  for (OPJ_UINT32 c = 0; c < colour; ++c) {
+    const opj_image_comp_t& k = im.comps[c];
+    if (!k.data || k.w == 0 || k.h == 0 || int64_t{k.w} * std::max<OPJ_UINT32>(k.dx, 1) < w ||
+        int64_t{k.h} * std::max<OPJ_UINT32>(k.dy, 1) < h)
+      bad("JPEG 2000", str_cat("component ", c, " does not cover the ", w, " x ", h, " image"));
+  }
+  DecodedImage img;
+  img.width = w;
+  img.height = h;
+  img.rgb.resize(static_cast<size_t>(w * h * 3));
+  const bool sycc = colour == 3 && im.color_space == OPJ_CLRSPC_SYCC;
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      uint8_t* o = img.rgb.data() + (y * w + x) * 3;
+      if (colour == 1) {
+        o[0] = o[1] = o[2] = jp2_sample(im.comps[0], x, y);
+        continue;
+      }
+      const uint8_t a = jp2_sample(im.comps[0], x, y), b = jp2_sample(im.comps[1], x, y),
+                    c = jp2_sample(im.comps[2], x, y);
+      if (!sycc) {
+        o[0] = a, o[1] = b, o[2] = c;
+        continue;
+      }
+      // ITU-R BT.601 full-range YCbCr to RGB.
+      const double cb = b - 128.0, cr = c - 128.0;
+      const double rgb[3] = {a + 1.402 * cr, a - 0.344136 * cb - 0.714136 * cr, a + 1.772 * cb};
+      for (int i = 0; i < 3; ++i) o[i] = static_cast<uint8_t>(std::clamp(std::lround(rgb[i]), 0L, 255L));
+    }
   return img;
 }
 
@@ -580,13 +730,13 @@ DecodedImage decode_image(const uint8_t* data, size_t size) {
   if (size >= 3 && data[0] == 'P' && data[1] >= '1' && data[1] <= '6') return decode_pnm(data, size);
   if (starts_with(data, size, "II*\0", 4) || starts_with(data, size, "MM\0*", 4)) return decode_tiff(data, size);
   if (size >= 12 && starts_with(data, size, "RIFF", 4) && std::memcmp(data + 8, "WEBP", 4) == 0)
-    fail(ErrorCode::kNotImplemented, "WebP images are not supported (no WebP decoder in this build)");
-  if (starts_with(data, size, "\0\0\0\x0cjP  ", 8) || starts_with(data, size, "\xff\x4f\xff\x51", 4))
-    fail(ErrorCode::kNotImplemented, "JPEG 2000 images are not supported (no JPEG 2000 decoder in this build)");
+    return decode_webp(data, size);
+  if (starts_with(data, size, "\0\0\0\x0cjP  ", 8)) return decode_jpeg2000(data, size, false);
+  if (starts_with(data, size, "\xff\x4f\xff\x51", 4)) return decode_jpeg2000(data, size, true);
   if (starts_with(data, size, "GIF8", 4))
     fail(ErrorCode::kNotImplemented, "GIF images are not supported");
   fail(ErrorCode::kInvalidArgument, "unrecognised image format (", size,
-       " bytes; expected JPEG, PNG, BMP, PNM or TIFF data)");
+       " bytes; expected JPEG, PNG, BMP, PNM, TIFF, WebP or JPEG 2000 data)");
 }
 
 }  // namespace onyx

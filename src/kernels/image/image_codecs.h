@@ -1,7 +1,7 @@
 // Image file decoders behind ImageDecoder (image_decoder.cc).
 //
-// JPEG goes through libjpeg(-turbo) and PNG through libpng, the libraries
-// made for them; BMP, the PNM family and uncompressed / PackBits / LZW TIFF
+// JPEG goes through libjpeg(-turbo), PNG through libpng, WebP through libwebp
+// and JPEG 2000 through OpenJPEG, the libraries made for them; BMP, the PNM family and uncompressed / PackBits / LZW TIFF
 // are simple enough to parse here. Every decoder treats its input as hostile:
 // offsets and lengths are checked against the buffer, dimensions are capped
 // (kMaxImagePixels) before anything is allocated, and any problem is an
