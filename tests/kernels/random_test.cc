@@ -291,6 +291,24 @@ TEST(Multinomial, NegativeInfinityIsNeverDrawn) {
   for (int i = 0; i < 100; ++i) ASSERT_EQ(out[0].tensor().data<int32_t>()[i], i < 50 ? 2 : 1) << i;
 }
 
+TEST(Multinomial, PositiveInfinityTakesAllTheMass) {
+  // softmax(0, inf, 0, inf) = (0, .5, 0, .5): only classes 1 and 3, never NaN.
+  auto out = OpTest("Multinomial", 22)
+                 .input<float>("x", {1, 4}, {0, kInf, 0, kInf})
+                 .attr("sample_size", 200)
+                 .output_unchecked("y")
+                 .run();
+  ASSERT_EQ(out.size(), 1u);
+  int ones = 0;
+  for (int i = 0; i < 200; ++i) {
+    const int32_t c = out[0].tensor().data<int32_t>()[i];
+    ASSERT_TRUE(c == 1 || c == 3) << i << ": " << c;
+    ones += c == 1;
+  }
+  EXPECT_GT(ones, 50);
+  EXPECT_LT(ones, 150);
+}
+
 TEST(Multinomial, FrequenciesOfALargeDraw) {
   auto out = OpTest("Multinomial", 22)
                  .input<float>("x", {1, 2}, {0, std::log(3.0f)})

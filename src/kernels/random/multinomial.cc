@@ -4,9 +4,10 @@
 //
 // Row probabilities are softmax(x): the largest logit is subtracted before
 // exponentiating, so large logits do not overflow; -inf logits have
-// probability 0. Each draw is a uniform u in [0, 1) (kernels/common/
-// random_util.h) located in the row's cumulative distribution. A row that is
-// NaN or entirely -inf has no distribution and is an error.
+// probability 0, and +inf logits (when present) share all of it. Each draw is
+// a uniform u in [0, 1) (kernels/common/random_util.h) located in the row's
+// cumulative distribution. A row that is NaN or entirely -inf has no
+// distribution and is an error.
 #include <algorithm>
 
 #include "kernels/common/float_elem.h"
@@ -51,9 +52,13 @@ class Multinomial final : public Kernel {
       }
       if (mx == -std::numeric_limits<double>::infinity())
         fail(ErrorCode::kInvalidArgument, "row ", b, " has every log probability -inf");
+      // A +inf logit outweighs every finite one: the +inf classes share the
+      // whole mass (exp(inf - inf) would be NaN).
+      const bool inf_row = mx == std::numeric_limits<double>::infinity();
       double acc = 0;
       for (int64_t c = 0; c < classes; ++c) {
-        acc += std::exp(float_at<double>(x, b * classes + c) - mx);
+        const double v = float_at<double>(x, b * classes + c);
+        acc += inf_row ? (v == mx ? 1.0 : 0.0) : std::exp(v - mx);
         cdf[static_cast<size_t>(c)] = acc;
       }
       for (int64_t s = 0; s < samples_; ++s) {
