@@ -596,6 +596,17 @@ class Value : public detail::Handle<OnyxValue, &OnyxApi::ReleaseValue> {
     CheckElementType(ElementTypeOf<T>::value);
     return static_cast<T*>(GetTensorMutableRawData());
   }
+  // Every element as double, whatever the numeric type (float16, float8,
+  // int4 ... decoded; complex as real, imaginary pairs). Not for strings.
+  // Needs a libonyx serving C API version 2.
+  std::vector<double> GetTensorDataAsDouble() const {
+    size_t n = ElementCount();
+    OnyxElementType t = ElementType();
+    if (t == ONYX_ELEMENT_COMPLEX64 || t == ONYX_ELEMENT_COMPLEX128) n *= 2;
+    std::vector<double> out(n);
+    ThrowOnError(GetApi().CopyTensorDataAsDouble(checked(), out.data(), out.size()));
+    return out;
+  }
   std::string GetString(size_t index) const {
     const char* s = nullptr;
     size_t n = 0;

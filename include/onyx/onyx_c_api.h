@@ -40,7 +40,7 @@
 extern "C" {
 #endif
 
-#define ONYX_API_VERSION 1
+#define ONYX_API_VERSION 2
 
 #if defined(_WIN32)
 #define ONYX_EXPORT __declspec(dllexport)
@@ -198,15 +198,20 @@ typedef struct OnyxApi {
    * (prefix NULL or "" = "onyx_profile"). SessionEndProfiling writes it. */
   OnyxStatus* (*EnableProfiling)(OnyxSessionOptions* options, const char* prefix);
   OnyxStatus* (*DisableProfiling)(OnyxSessionOptions* options);
-  /* Caps the bytes of tensors a session holds at once (0 = no limit); an
-   * allocation past it fails the Run with an error naming the size. */
+  /* Caps the bytes of tensors a session holds at once; an allocation past it
+   * fails the Run with an error naming the size. 0 (the default) means 3/4 of
+   * the machine's memory (or of the cgroup's limit when lower); SIZE_MAX means
+   * no limit. */
   OnyxStatus* (*SetSessionMemoryLimit)(OnyxSessionOptions* options, size_t bytes);
   /* Non-zero: use only the plain reference kernels (the oracle for fast ones). */
   OnyxStatus* (*SetReferenceKernels)(OnyxSessionOptions* options, int enable);
   /* Folder that external-data files of models created from bytes are read
    * from; without it such models may not use external data. */
   OnyxStatus* (*SetExternalDataFolder)(OnyxSessionOptions* options, const char* folder);
-  /* Free-form "key" = "value" entries (a later value replaces an earlier one). */
+  /* Free-form "key" = "value" entries (a later value replaces an earlier one).
+   * Keys read by this library:
+   *   "session.use_reference_kernels"  "1" / "0": overrides SetReferenceKernels
+   *                                     (any other value fails CreateSession). */
   OnyxStatus* (*AddSessionConfigEntry)(OnyxSessionOptions* options, const char* key, const char* value);
   /* The value of `key`, or NULL in *value when there is no such entry. */
   OnyxStatus* (*GetSessionConfigEntry)(const OnyxSessionOptions* options, const char* key, const char** value);
@@ -404,19 +409,33 @@ typedef struct OnyxApi {
   OnyxStatus* (*ModelInfoGetMetadata)(const OnyxModelInfo* info, OnyxModelMetadata** out);
   OnyxStatus* (*ReleaseModelInfo)(OnyxModelInfo* info);
 
-  /* Version 2 and later append here. */
+  /* ---- version 2 ---- */
+
+  /* Converts every element of a numeric or bool tensor to double and writes
+   * them to `buffer` in row-major order: each of the float formats (float16,
+   * bfloat16, the float8s, float4e2m1, float8e8m0) decoded, the 4- and 2-bit
+   * integers unpacked and sign-extended, bool as 0 / 1. A complex tensor gives
+   * two doubles per element (real, imaginary). `count` is the number of
+   * doubles `buffer` holds; fails when it is below what the tensor needs, and
+   * for string tensors and non-tensor values. 64-bit integers beyond 2^53
+   * lose precision (read those with GetTensorData). */
+  OnyxStatus* (*CopyTensorDataAsDouble)(const OnyxValue* value, double* buffer, size_t count);
+
+  /* Version 3 and later append here. */
 } OnyxApi;
 
 /* The function table for API `version` (1 .. ONYX_API_VERSION), or NULL. */
 ONYX_EXPORT const OnyxApi* OnyxGetApi(uint32_t version);
 
-/* The layout of version 1 is frozen: a few checks here, every entry in src/capi. */
+/* The layouts of versions 1 and 2 are frozen: a few checks here, every entry in src/capi. */
 #if defined(__cplusplus)
 static_assert(offsetof(OnyxApi, CreateStatus) == 0, "OnyxApi layout changed");
 static_assert(offsetof(OnyxApi, ReleaseModelInfo) == 113 * sizeof(void (*)(void)), "OnyxApi layout changed");
+static_assert(offsetof(OnyxApi, CopyTensorDataAsDouble) == 114 * sizeof(void (*)(void)), "OnyxApi layout changed");
 #elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(offsetof(OnyxApi, CreateStatus) == 0, "OnyxApi layout changed");
 _Static_assert(offsetof(OnyxApi, ReleaseModelInfo) == 113 * sizeof(void (*)(void)), "OnyxApi layout changed");
+_Static_assert(offsetof(OnyxApi, CopyTensorDataAsDouble) == 114 * sizeof(void (*)(void)), "OnyxApi layout changed");
 #endif
 
 #ifdef __cplusplus

@@ -131,7 +131,10 @@ ONYX_API_SLOT(ModelInfoGetOpType, 110);
 ONYX_API_SLOT(ModelInfoGetInitializerStats, 111);
 ONYX_API_SLOT(ModelInfoGetMetadata, 112);
 ONYX_API_SLOT(ReleaseModelInfo, 113);
+// ---- version 2 ----
+ONYX_API_SLOT(CopyTensorDataAsDouble, 114);
 #undef ONYX_API_SLOT
+static_assert(sizeof(OnyxApi) == 115 * kSlot, "OnyxApi: a new entry needs its ONYX_API_SLOT line here");
 
 OnyxApi make_table() {
   OnyxApi api{};

@@ -133,6 +133,9 @@ OnyxStatus* ReleaseSessionOptions(OnyxSessionOptions* options) {
 
 // ---- sessions ----
 
+// "1": only the plain reference kernels (as SetReferenceKernels(options, 1)).
+constexpr const char* kConfigReferenceKernels = "session.use_reference_kernels";
+
 SessionOptions effective_options(const OnyxEnv& env, const OnyxSessionOptions* options) {
   SessionOptions so;
   bool level_set = false;
@@ -143,6 +146,14 @@ SessionOptions effective_options(const OnyxEnv& env, const OnyxSessionOptions* o
     level_set = h->log_level_set;
   }
   if (!level_set) so.log_level = env.log_level;
+  // Config entries that stand for typed settings, so the Python module (and
+  // any caller that only has AddSessionConfigEntry) can reach them.
+  if (auto it = so.config.find(kConfigReferenceKernels); it != so.config.end()) {
+    if (it->second == "1") so.reference_kernels = true;
+    else if (it->second == "0") so.reference_kernels = false;
+    else fail(ErrorCode::kInvalidArgument, "session config entry ", kConfigReferenceKernels, " is '", it->second,
+              "'; it must be \"0\" or \"1\"");
+  }
   return so;
 }
 

@@ -238,6 +238,30 @@ OnyxStatus* CopyTensorData(const OnyxValue* value, void* buffer, size_t buffer_b
   });
 }
 
+OnyxStatus* CopyTensorDataAsDouble(const OnyxValue* value, double* buffer, size_t count) {
+  return guard("CopyTensorDataAsDouble", [&] {
+    auto h = get(value, "value");
+    const Tensor& t = tensor_of(*h, "value");
+    require_not_string(t, "value");
+    const DataType dt = t.dtype();
+    const bool complex = dt == DataType::kComplex64 || dt == DataType::kComplex128;
+    const auto n = static_cast<size_t>(t.numel());
+    const size_t need = complex ? 2 * n : n;
+    if (count < need)
+      fail(ErrorCode::kInvalidArgument, "count is ", count, " but ", t.describe(), " needs ", need, " doubles");
+    if (need == 0) return;
+    require(buffer, "buffer");
+    if (dt == DataType::kComplex64) {
+      const float* p = static_cast<const float*>(t.raw());
+      for (size_t i = 0; i < need; ++i) buffer[i] = p[i];
+    } else if (dt == DataType::kComplex128) {
+      std::memcpy(buffer, t.raw(), need * sizeof(double));
+    } else {
+      for (size_t i = 0; i < n; ++i) buffer[i] = t.real_at(static_cast<int64_t>(i));
+    }
+  });
+}
+
 const Tensor& string_tensor_of(const OnyxValue& v, const char* arg) {
   const Tensor& t = tensor_of(v, arg);
   if (t.dtype() != DataType::kString)
@@ -346,6 +370,7 @@ void fill_value_api(OnyxApi& api) {
   api.GetTensorData = GetTensorData;
   api.GetTensorMutableData = GetTensorMutableData;
   api.CopyTensorData = CopyTensorData;
+  api.CopyTensorDataAsDouble = CopyTensorDataAsDouble;
   api.GetStringTensorElement = GetStringTensorElement;
   api.SetStringTensorElement = SetStringTensorElement;
   api.GetSequenceLength = GetSequenceLength;

@@ -472,6 +472,51 @@ TEST_F(CApiTest, OptimizedModelFileAndReferenceKernels) {
   std::filesystem::remove_all(dir);
 }
 
+// The config entry "session.use_reference_kernels" picks the same kernels as
+// SetReferenceKernels; the profile names the kernel each node ran.
+TEST_F(CApiTest, ReferenceKernelsConfigEntry) {
+  auto dir = ScratchDir("refconfig");
+  auto kernel_of_matmul = [&](const char* entry) {
+    OnyxSessionOptions* o = nullptr;
+    EXPECT_TRUE(Ok(api->CreateSessionOptions(&o)));
+    if (entry) {
+      EXPECT_TRUE(Ok(api->AddSessionConfigEntry(o, "session.use_reference_kernels", entry)));
+    }
+    EXPECT_TRUE(Ok(api->EnableProfiling(o, (dir / "trace").string().c_str())));
+    OnyxSession* s = SessionFromBytes(matmul_model(), o);
+    OnyxValue* in[] = {Floats({2, 3}, {1, 2, 3, 4, 5, 6}), Floats({3, 2}, {1, 0, 0, 1, 1, 1})};
+    const char* names[] = {"X", "W"};
+    OnyxValue* out = nullptr;
+    EXPECT_TRUE(Ok(api->Run(s, nullptr, names, in, 2, nullptr, 1, &out)));
+    EXPECT_EQ(ReadFloats(out), (std::vector<float>{4, 5, 10, 11}));
+    const char* path = nullptr;
+    EXPECT_TRUE(Ok(api->SessionEndProfiling(s, &path)));
+    std::ifstream f(path);
+    std::string trace((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    for (OnyxValue* v : in) Release(v);
+    Release(out);
+    EXPECT_TRUE(Ok(api->ReleaseSession(s)));
+    EXPECT_TRUE(Ok(api->ReleaseSessionOptions(o)));
+    return trace;
+  };
+  EXPECT_NE(kernel_of_matmul(nullptr).find("\"kernel\":\"sgemm\""), std::string::npos) << "the fast kernel by default";
+  std::string ref = kernel_of_matmul("1");
+  EXPECT_EQ(ref.find("\"kernel\":\"sgemm\""), std::string::npos) << ref;
+  EXPECT_NE(ref.find("\"kernel\":\"reference\""), std::string::npos) << ref;
+  EXPECT_NE(kernel_of_matmul("0").find("\"kernel\":\"sgemm\""), std::string::npos);
+
+  OnyxSessionOptions* o = nullptr;
+  ASSERT_OK(api->CreateSessionOptions(&o));
+  ASSERT_OK(api->AddSessionConfigEntry(o, "session.use_reference_kernels", "yes"));
+  std::string bytes = matmul_model();
+  OnyxSession* s = nullptr;
+  EXPECT_ERROR(api->CreateSessionFromBytes(env, bytes.data(), bytes.size(), o, &s), ONYX_INVALID_ARGUMENT,
+               {"session.use_reference_kernels", "'yes'"});
+  EXPECT_EQ(s, nullptr);
+  EXPECT_OK(api->ReleaseSessionOptions(o));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(CApiTest, MemoryLimit) {
   OnyxSessionOptions* o = nullptr;
   ASSERT_OK(api->CreateSessionOptions(&o));

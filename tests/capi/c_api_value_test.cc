@@ -1,5 +1,6 @@
 // C API: values (tensors, strings, sequences, maps, optionals, protos), type
 // info of values, model inspection without a session, and handle misuse.
+#include <cmath>
 #include <cstring>
 #include <map>
 
@@ -416,6 +417,66 @@ TEST_F(CApiTest, ModelInfoWithoutSession) {
   EXPECT_ERROR(api->CreateModelInfo((dir / "corrupt.onnx").c_str(), &info), ONYX_INVALID_PROTOBUF, {"corrupt.onnx"});
   EXPECT_ERROR(api->CreateModelInfo(nullptr, &info), ONYX_INVALID_ARGUMENT, {"path is NULL"});
   std::filesystem::remove_all(dir);
+}
+
+// Every numeric element type reads back as doubles: the decoders for the
+// 16-, 8- and 4-bit formats, packed integers, bool and complex.
+TEST_F(CApiTest, TensorDataAsDouble) {
+  auto make = [&](OnyxElementType type, std::vector<int64_t> shape, std::vector<uint8_t> bytes) {
+    OnyxValue* v = nullptr;
+    EXPECT_TRUE(Ok(api->CreateTensor(type, shape.data(), shape.size(), &v)));
+    size_t nbytes = 0;
+    EXPECT_TRUE(Ok(api->GetTensorSizeInBytes(v, &nbytes)));
+    EXPECT_EQ(nbytes, bytes.size()) << "element type " << type;
+    void* p = nullptr;
+    EXPECT_TRUE(Ok(api->GetTensorMutableData(v, &p)));
+    if (nbytes == bytes.size()) std::memcpy(p, bytes.data(), bytes.size());
+    return v;
+  };
+  auto read = [&](OnyxValue* v, size_t n) {
+    std::vector<double> out(n, -99);
+    EXPECT_TRUE(Ok(api->CopyTensorDataAsDouble(v, out.data(), out.size())));
+    Release(v);
+    return out;
+  };
+  using D = std::vector<double>;
+  // float16 1.0, -2.0; bfloat16 1.0, -2.0 (little-endian bytes).
+  EXPECT_EQ(read(make(ONYX_ELEMENT_FLOAT16, {2}, {0x00, 0x3c, 0x00, 0xc0}), 2), (D{1, -2}));
+  EXPECT_EQ(read(make(ONYX_ELEMENT_BFLOAT16, {2}, {0x80, 0x3f, 0x00, 0xc0}), 2), (D{1, -2}));
+  // float8 e4m3fn: 0x38 = 1.0, 0xc0 = -2.0, 0x7f = NaN; e5m2: 0x3c = 1.0.
+  D f8 = read(make(ONYX_ELEMENT_FLOAT8E4M3FN, {3}, {0x38, 0xc0, 0x7f}), 3);
+  EXPECT_EQ(f8[0], 1);
+  EXPECT_EQ(f8[1], -2);
+  EXPECT_TRUE(std::isnan(f8[2]));
+  EXPECT_EQ(read(make(ONYX_ELEMENT_FLOAT8E5M2, {1}, {0x3c}), 1), (D{1}));
+  // int4 {-1, 7, -8}: nibbles f, 7, 8, low nibble first; uint4 the same bytes.
+  EXPECT_EQ(read(make(ONYX_ELEMENT_INT4, {3}, {0x7f, 0x08}), 3), (D{-1, 7, -8}));
+  EXPECT_EQ(read(make(ONYX_ELEMENT_UINT4, {3}, {0x7f, 0x08}), 3), (D{15, 7, 8}));
+  EXPECT_EQ(read(make(ONYX_ELEMENT_BOOL, {3}, {1, 0, 1}), 3), (D{1, 0, 1}));
+  EXPECT_EQ(read(make(ONYX_ELEMENT_INT8, {2}, {0xff, 0x05}), 2), (D{-1, 5}));
+  // complex64 (1.5 - 2i): two doubles per element.
+  std::vector<uint8_t> c(8);
+  float parts[2] = {1.5f, -2.0f};
+  std::memcpy(c.data(), parts, 8);
+  EXPECT_EQ(read(make(ONYX_ELEMENT_COMPLEX64, {1}, c), 2), (D{1.5, -2}));
+
+  // Errors: a buffer too small, NULL buffer, strings, non-tensors, released values.
+  OnyxValue* v = Floats({3}, {1, 2, 3});
+  double two[2];
+  EXPECT_ERROR(api->CopyTensorDataAsDouble(v, two, 2), ONYX_INVALID_ARGUMENT, {"count is 2", "float32[3]", "3 doubles"});
+  EXPECT_ERROR(api->CopyTensorDataAsDouble(v, nullptr, 3), ONYX_INVALID_ARGUMENT, {"buffer is NULL"});
+  OnyxValue* seq = nullptr;
+  ASSERT_OK(api->CreateSequence(&v, 1, ONYX_ELEMENT_UNDEFINED, &seq));
+  EXPECT_ERROR(api->CopyTensorDataAsDouble(seq, two, 2), ONYX_INVALID_ARGUMENT, {"not a tensor"});
+  Release(seq);
+  Release(v);
+  EXPECT_ERROR(api->CopyTensorDataAsDouble(v, two, 2), ONYX_INVALID_ARGUMENT, {"not a live OnyxValue"});
+  const char* strs[] = {"a"};
+  int64_t one = 1;
+  ASSERT_OK(api->CreateStringTensor(&one, 1, strs, nullptr, 1, &v));
+  EXPECT_ERROR(api->CopyTensorDataAsDouble(v, two, 2), ONYX_INVALID_ARGUMENT, {"string"});
+  Release(v);
+  EXPECT_ERROR(api->CopyTensorDataAsDouble(nullptr, two, 2), ONYX_INVALID_ARGUMENT, {"value is NULL"});
 }
 
 TEST_F(CApiTest, HandleMisuse) {

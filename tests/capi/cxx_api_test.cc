@@ -87,6 +87,7 @@ TEST(CxxApi, ValuesOfEveryKind) {
   onyx::Value owned = onyx::Value::Tensor<int64_t>({2}, std::vector<int64_t>{4, 5});
   EXPECT_EQ(owned.GetTensorData<int64_t>()[1], 5);
   owned.GetTensorMutableData<int64_t>()[1] = 6;
+  EXPECT_EQ(owned.GetTensorDataAsDouble(), (std::vector<double>{4, 6}));
   EXPECT_EQ(owned.GetTensorData<int64_t>()[1], 6);
   EXPECT_THROW((onyx::Value::Tensor<float>({3}, std::vector<float>{1, 2})), onyx::Exception);
 

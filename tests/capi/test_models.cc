@@ -118,6 +118,14 @@ std::string sequence_identity_model() {
   return b.bytes();
 }
 
+std::string matmul_model() {
+  Builder b("matmul_graph");
+  ir::Value* x = b.input("X", f32({2, 3}));
+  ir::Value* w = b.input("W", f32({3, 2}));
+  b.output(b.node("MatMul", {x, w}, "Y"), f32({2, 2}));
+  return b.bytes();
+}
+
 std::string constant_output_model() {
   Builder b("constant_graph");
   ir::Value* w = b.g->add_constant("W", floats({1, 2, 3, 4}));

@@ -23,6 +23,9 @@ std::string constant_output_model();
 // A FooBar node of domain com.example (no kernel anywhere) and an If whose
 // branches hold a Relu and an Add: info without a session, histogram over subgraphs.
 std::string unknown_op_model();
+// Y = MatMul(X, W), X: float[2,3], W: float[3,2] (both inputs): a node with a
+// fast kernel ("sgemm") beside its reference one.
+std::string matmul_model();
 // Y = X + W with W float[3] stored in external file `location` (hand-encoded ModelProto).
 std::string external_data_model(const std::string& location);
 

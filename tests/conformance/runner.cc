@@ -8,6 +8,21 @@
 // each output with the expected one: floats within rtol 1e-3 / atol 1e-7 (the
 // ONNX runner's defaults), everything else exactly. Each test runs in a forked
 // child, so a crash or hang is reported against that test and the run goes on.
+// --reference runs with the plain reference kernels only.
+//
+// The runner is a user of the library: it goes through the public C++ API
+// (include/onyx/onyx.hpp) only, never the engine's internal headers.
+//
+// Random ops. Bernoulli, RandomNormal, RandomNormalLike, RandomUniform,
+// RandomUniformLike and Multinomial draw from a generator the spec does not
+// pin down, so no engine can reproduce the draws stored with a test. For a
+// model holding any of them the runner checks each output's shape and element
+// type, and its values' domain instead of the values: Bernoulli outputs (and
+// any output whose expected values are all 0 or 1, as in Bernoulli's expanded
+// form RandomUniformLike -> Less -> Cast) hold only 0 and 1; Multinomial
+// outputs are integers in [0, classes) (classes = the last dim of the input);
+// every float output is free of NaN. The test passes only if all of these hold.
+// The summary prints how many tests were checked this way.
 //
 // The pass list (tests/conformance/passlist.txt) names every test known to
 // pass. A listed test that fails is a regression: the exit status is 1. A test
@@ -19,6 +34,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -27,19 +43,17 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "onnx/loader.h"
-#include "runtime/session.h"
+#include "onyx/onyx.hpp"
 
 namespace {
 
-using onyx::DataType;
-using onyx::Tensor;
 using onyx::Value;
 
 struct Options {
@@ -54,6 +68,14 @@ struct Options {
   int jobs = 2;
   int timeout_s = 60;
 };
+
+// Concatenates anything streamable.
+template <typename... Args>
+std::string cat(const Args&... args) {
+  std::ostringstream os;
+  (os << ... << args);
+  return os.str();
+}
 
 bool is_dir(const std::string& p) {
   struct stat st {};
@@ -79,98 +101,174 @@ std::vector<std::string> list_dir(const std::string& dir) {
 
 std::string read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) onyx::fail(onyx::ErrorCode::kNoSuchFile, "cannot read ", path);
+  if (!f) throw onyx::Exception(ONYX_NO_SUCHFILE, "cannot read " + path);
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
 }
 
 // Reads a .pb in the form the model's declared type says it has.
-Value read_value(const std::string& path, const onyx::ir::Type& type) {
+Value read_value(const std::string& path, const onyx::TypeInfo& type) {
   std::string bytes = read_file(path);
-  using K = onyx::ir::Type::Kind;
-  switch (type.kind) {
-    case K::kSequence: return onyx::onnx::parse_sequence_proto(bytes);
-    case K::kOptional: return onyx::onnx::parse_optional_proto(bytes);
-    case K::kMap: return onyx::onnx::parse_map_proto(bytes);
-    default: return Value(onyx::onnx::parse_tensor_proto(bytes));
+  switch (type.Kind()) {
+    case ONYX_KIND_SEQUENCE: return Value::FromProto(ONYX_PROTO_SEQUENCE, bytes);
+    case ONYX_KIND_OPTIONAL: return Value::FromProto(ONYX_PROTO_OPTIONAL, bytes);
+    case ONYX_KIND_MAP: return Value::FromProto(ONYX_PROTO_MAP, bytes);
+    default: return Value::FromProto(ONYX_PROTO_TENSOR, bytes);
   }
 }
 
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+// "float32[2,3]", "seq(tensor(float))", "optional (empty)" ...
+std::string describe(const Value& v) {
+  if (v.Kind() == ONYX_KIND_OPTIONAL && !v.HasValue()) return "an empty optional";
+  if (v.IsTensor()) return onyx::ElementTypeName(v.ElementType()) + shape_str(v.Shape());
+  return v.GetTypeInfo().TypeString();
+}
+
+bool is_float_type(OnyxElementType t) {
+  switch (t) {
+    case ONYX_ELEMENT_FLOAT: case ONYX_ELEMENT_DOUBLE: case ONYX_ELEMENT_FLOAT16: case ONYX_ELEMENT_BFLOAT16:
+    case ONYX_ELEMENT_FLOAT8E4M3FN: case ONYX_ELEMENT_FLOAT8E4M3FNUZ: case ONYX_ELEMENT_FLOAT8E5M2:
+    case ONYX_ELEMENT_FLOAT8E5M2FNUZ: case ONYX_ELEMENT_FLOAT4E2M1: case ONYX_ELEMENT_FLOAT8E8M0:
+      return true;
+    default: return false;
+  }
+}
+bool is_complex_type(OnyxElementType t) { return t == ONYX_ELEMENT_COMPLEX64 || t == ONYX_ELEMENT_COMPLEX128; }
+// Fewer than 8 bits per element: bytes may differ in padding bits, so compare elements.
+bool is_packed_type(OnyxElementType t) {
+  return t == ONYX_ELEMENT_INT4 || t == ONYX_ELEMENT_UINT4 || t == ONYX_ELEMENT_FLOAT4E2M1 ||
+         t == ONYX_ELEMENT_INT2 || t == ONYX_ELEMENT_UINT2;
+}
+
 // Compares tensors: returns "" when equal within tolerance, else why not.
-std::string compare_tensor(const Tensor& want, const Tensor& got, double rtol, double atol) {
-  if (want.dtype() != got.dtype())
-    return onyx::str_cat("element type ", onyx::dtype_name(got.dtype()), " but expected ", onyx::dtype_name(want.dtype()));
-  if (want.shape() != got.shape())
-    return onyx::str_cat("shape ", onyx::shape_str(got.shape()), " but expected ", onyx::shape_str(want.shape()));
-  DataType dt = want.dtype();
-  int64_t n = want.numel();
-  if (dt == DataType::kString) {
-    for (int64_t i = 0; i < n; ++i)
-      if (want.data<std::string>()[i] != got.data<std::string>()[i])
-        return onyx::str_cat("element ", i, " is '", got.data<std::string>()[i], "' but expected '",
-                             want.data<std::string>()[i], "'");
+std::string compare_tensor(const Value& want, const Value& got, double rtol, double atol) {
+  OnyxElementType dt = want.ElementType();
+  if (dt != got.ElementType())
+    return cat("element type ", onyx::ElementTypeName(got.ElementType()), " but expected ", onyx::ElementTypeName(dt));
+  if (want.Shape() != got.Shape())
+    return cat("shape ", shape_str(got.Shape()), " but expected ", shape_str(want.Shape()));
+  size_t n = want.ElementCount();
+  if (dt == ONYX_ELEMENT_STRING) {
+    for (size_t i = 0; i < n; ++i) {
+      std::string w = want.GetString(i), g = got.GetString(i);
+      if (w != g) return cat("element ", i, " is '", g, "' but expected '", w, "'");
+    }
     return "";
   }
-  bool exact = !onyx::dtype_is_float(dt) && dt != DataType::kComplex64 && dt != DataType::kComplex128;
-  if (dt == DataType::kComplex64 || dt == DataType::kComplex128) {
+  if (is_complex_type(dt)) {
     // Compare as pairs of reals.
-    int64_t m = n * 2;
-    for (int64_t i = 0; i < m; ++i) {
-      double w = dt == DataType::kComplex64 ? want.data<float>()[i] : want.data<double>()[i];
-      double g = dt == DataType::kComplex64 ? got.data<float>()[i] : got.data<double>()[i];
-      if (!(std::fabs(w - g) <= atol + rtol * std::fabs(w)))
-        return onyx::str_cat("component ", i, " is ", g, " but expected ", w);
-    }
+    std::vector<double> w = want.GetTensorDataAsDouble(), g = got.GetTensorDataAsDouble();
+    for (size_t i = 0; i < w.size(); ++i)
+      if (!(std::fabs(w[i] - g[i]) <= atol + rtol * std::fabs(w[i])))
+        return cat("component ", i, " is ", g[i], " but expected ", w[i]);
     return "";
   }
-  if (exact) {
-    if (want.nbytes() && std::memcmp(want.raw(), got.raw(), want.nbytes()) != 0) {
-      for (int64_t i = 0; i < n; ++i)
-        if (want.real_at(i) != got.real_at(i))
-          return onyx::str_cat("element ", i, " is ", got.real_at(i), " but expected ", want.real_at(i));
-      return "bytes differ";
+  if (!is_float_type(dt)) {
+    if (!is_packed_type(dt)) {
+      size_t bytes = want.SizeInBytes();
+      if (bytes == 0 || std::memcmp(want.GetTensorRawData(), got.GetTensorRawData(), bytes) == 0) return "";
     }
-    return "";
+    // 64-bit integers beyond 2^53 may read back equal as doubles: then say "bytes differ".
+    std::vector<double> w = want.GetTensorDataAsDouble(), g = got.GetTensorDataAsDouble();
+    for (size_t i = 0; i < n; ++i)
+      if (w[i] != g[i]) return cat("element ", i, " is ", g[i], " but expected ", w[i]);
+    return is_packed_type(dt) ? "" : "bytes differ";
   }
+  std::vector<double> wv = want.GetTensorDataAsDouble(), gv = got.GetTensorDataAsDouble();
   int bad = 0;
   std::string first;
   double worst = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    double w = want.real_at(i), g = got.real_at(i);
+  for (size_t i = 0; i < n; ++i) {
+    double w = wv[i], g = gv[i];
     bool ok;
     if (std::isnan(w)) ok = std::isnan(g);
     else if (std::isinf(w)) ok = g == w;
     else ok = std::fabs(w - g) <= atol + rtol * std::fabs(w);
     if (!ok) {
-      if (!bad++) first = onyx::str_cat("element ", i, " is ", g, " but expected ", w);
+      if (!bad++) first = cat("element ", i, " is ", g, " but expected ", w);
       if (std::isfinite(w) && std::isfinite(g)) worst = std::max(worst, std::fabs(w - g));
     }
   }
-  if (bad) return onyx::str_cat(bad, " of ", n, " elements differ; first: ", first, "; max abs diff ", worst);
+  if (bad) return cat(bad, " of ", n, " elements differ; first: ", first, "; max abs diff ", worst);
   return "";
 }
 
 std::string compare_value(const Value& want, const Value& got, double rtol, double atol) {
-  if (want.kind() != got.kind()) return "got " + got.describe() + " but expected " + want.describe();
-  switch (want.kind()) {
-    case Value::Kind::kNone: return "";
-    case Value::Kind::kTensor: return compare_tensor(want.tensor(), got.tensor(), rtol, atol);
-    case Value::Kind::kSequence: {
-      const auto& w = want.seq().items;
-      const auto& g = got.seq().items;
-      if (w.size() != g.size()) return onyx::str_cat("sequence of ", g.size(), " but expected ", w.size());
-      for (size_t i = 0; i < w.size(); ++i) {
-        std::string r = compare_value(w[i], g[i], rtol, atol);
-        if (!r.empty()) return onyx::str_cat("sequence item ", i, ": ", r);
+  OnyxTypeKind wk = want.Kind(), gk = got.Kind();
+  if (wk != gk) return "got " + describe(got) + " but expected " + describe(want);
+  switch (wk) {
+    case ONYX_KIND_OPTIONAL: return "";  // both empty
+    case ONYX_KIND_TENSOR: return compare_tensor(want, got, rtol, atol);
+    case ONYX_KIND_SEQUENCE: {
+      size_t w = want.SequenceLength(), g = got.SequenceLength();
+      if (w != g) return cat("sequence of ", g, " but expected ", w);
+      for (size_t i = 0; i < w; ++i) {
+        std::string r = compare_value(want.GetSequenceItem(i), got.GetSequenceItem(i), rtol, atol);
+        if (!r.empty()) return cat("sequence item ", i, ": ", r);
       }
       return "";
     }
-    case Value::Kind::kMap: {
-      std::string r = compare_tensor(want.map().keys, got.map().keys, 0, 0);
+    case ONYX_KIND_MAP: {
+      std::string r = compare_tensor(want.MapKeys(), got.MapKeys(), 0, 0);
       if (!r.empty()) return "map keys: " + r;
-      r = compare_tensor(want.map().values, got.map().values, rtol, atol);
+      r = compare_tensor(want.MapValues(), got.MapValues(), rtol, atol);
       return r.empty() ? "" : "map values: " + r;
+    }
+    default: return "cannot compare " + describe(want);
+  }
+}
+
+// ---- random ops ----
+
+const std::set<std::string> kRandomOps = {"Bernoulli", "RandomNormal", "RandomNormalLike",
+                                          "RandomUniform", "RandomUniformLike", "Multinomial"};
+
+// The random ops (domain ai.onnx) anywhere in the model, subgraphs included.
+std::set<std::string> random_ops_of(const onyx::ModelInfo& info) {
+  std::set<std::string> found;
+  for (const auto& op : info.OpHistogram())
+    if ((op.domain.empty() || op.domain == "ai.onnx") && kRandomOps.count(op.op_type)) found.insert(op.op_type);
+  return found;
+}
+
+// The check of an output drawn at random (see the top of this file): "" when
+// it has the expected type and shape and values in the op's domain.
+std::string check_random_output(const Value& want, const Value& got, const std::set<std::string>& ops,
+                                const std::vector<Value>& inputs) {
+  if (want.Kind() != got.Kind()) return "got " + describe(got) + " but expected " + describe(want);
+  if (!want.IsTensor()) return compare_value(want, got, 1e-3, 1e-7);  // random ops make tensors only
+  if (want.ElementType() != got.ElementType())
+    return cat("element type ", onyx::ElementTypeName(got.ElementType()), " but expected ",
+               onyx::ElementTypeName(want.ElementType()));
+  if (want.Shape() != got.Shape()) return cat("shape ", shape_str(got.Shape()), " but expected ", shape_str(want.Shape()));
+  if (want.ElementType() == ONYX_ELEMENT_STRING || is_complex_type(want.ElementType()))
+    return compare_tensor(want, got, 1e-3, 1e-7);
+  std::vector<double> w = want.GetTensorDataAsDouble(), g = got.GetTensorDataAsDouble();
+  for (size_t i = 0; i < g.size(); ++i)
+    if (std::isnan(g[i])) return cat("element ", i, " is NaN");
+  bool zero_one = ops.count("Bernoulli") > 0 ||
+                  (!w.empty() && std::all_of(w.begin(), w.end(), [](double v) { return v == 0 || v == 1; }));
+  if (zero_one) {
+    for (size_t i = 0; i < g.size(); ++i)
+      if (g[i] != 0 && g[i] != 1) return cat("element ", i, " is ", g[i], " but a Bernoulli draw is 0 or 1");
+  }
+  if (ops.count("Multinomial") && !is_float_type(want.ElementType()) && !inputs.empty() && inputs[0].IsTensor()) {
+    std::vector<int64_t> in_shape = inputs[0].Shape();
+    if (!in_shape.empty()) {
+      double classes = static_cast<double>(in_shape.back());
+      for (size_t i = 0; i < g.size(); ++i)
+        if (g[i] < 0 || g[i] >= classes || g[i] != std::floor(g[i]))
+          return cat("element ", i, " is ", g[i], " but a Multinomial draw is a class index in [0, ", classes, ")");
     }
   }
   return "";
@@ -181,37 +279,45 @@ enum class Outcome { kPass, kFail, kUnsupported };
 struct Result {
   Outcome outcome = Outcome::kFail;
   std::string detail;
+  bool random = false;  // outputs checked by type, shape and domain only
 };
 
 // Runs one test directory (or one light model) in this process.
 Result run_test(const std::string& suite, const std::string& dir, const std::string& name, const Options& opt) {
+  onyx::Env env(ONYX_LOG_ERROR, "conformance");
   onyx::SessionOptions so;
-  so.reference_kernels = opt.reference;
-  so.intra_op_threads = 1;
-  so.log_level = onyx::LogLevel::kError;
+  so.SetIntraOpNumThreads(1).SetLogSeverityLevel(ONYX_LOG_ERROR);
+  if (opt.reference) so.AddConfigEntry("session.use_reference_kernels", "1");
   std::unique_ptr<onyx::Session> session;
   std::string model_path = suite == "light" ? dir + "/" + name + ".onnx" : dir + "/model.onnx";
   try {
-    session = onyx::Session::create(model_path, so);
-  } catch (const onyx::Error& e) {
+    session = std::make_unique<onyx::Session>(env, model_path, so);
+  } catch (const onyx::Exception& e) {
     Result r;
-    r.outcome = e.code() == onyx::ErrorCode::kNotImplemented ? Outcome::kUnsupported : Outcome::kFail;
+    r.outcome = e.code() == ONYX_NOT_IMPLEMENTED ? Outcome::kUnsupported : Outcome::kFail;
     r.detail = std::string("load: ") + e.what();
     return r;
   }
-  const auto& ins = session->inputs();
-  const auto& outs = session->outputs();
+  std::set<std::string> random_ops = random_ops_of(onyx::ModelInfo(model_path));
+  std::vector<std::string> in_names = session->InputNames(), out_names_all = session->OutputNames();
+  std::vector<onyx::TypeInfo> in_types, out_types;
+  for (size_t k = 0; k < in_names.size(); ++k) in_types.push_back(session->InputTypeInfo(k));
+  for (size_t k = 0; k < out_names_all.size(); ++k) out_types.push_back(session->OutputTypeInfo(k));
   std::vector<std::pair<std::vector<Value>, std::vector<Value>>> sets;
+  std::vector<float> light_input;  // the light models' input data (the tensor is over it)
   if (suite == "light") {
     // Input is arange(n)/n in the input's shape, as ONNX's own runner feeds it.
-    const onyx::ir::Type& t = ins.at(0).type;
-    auto shape = t.static_shape();
-    if (!shape) return {Outcome::kFail, "light model input has no static shape"};
-    Tensor x(DataType::kFloat, *shape);
-    int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) x.data<float>()[i] = static_cast<float>(static_cast<double>(i) / n);
-    std::vector<Value> expected{read_value(dir + "/" + name + "_output_0.pb", outs.at(0).type)};
-    sets.push_back({{Value(x)}, expected});
+    if (in_types.empty() || out_types.empty()) return {Outcome::kFail, "light model has no input or output"};
+    std::vector<int64_t> shape = in_types[0].Shape();
+    if (in_types[0].Rank() < 0 || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; }))
+      return {Outcome::kFail, "light model input has no static shape"};
+    size_t n = Value::ElementCountOf(shape);
+    light_input.resize(n);
+    for (size_t i = 0; i < n; ++i) light_input[i] = static_cast<float>(static_cast<double>(i) / static_cast<double>(n));
+    std::vector<Value> in, expected;
+    in.push_back(Value::CreateTensor<float>(shape, light_input.data(), n));
+    expected.push_back(read_value(dir + "/" + name + "_output_0.pb", out_types[0]));
+    sets.emplace_back(std::move(in), std::move(expected));
   } else {
     for (const std::string& ds : list_dir(dir)) {
       if (ds.rfind("test_data_set_", 0) != 0) continue;
@@ -220,41 +326,45 @@ Result run_test(const std::string& suite, const std::string& dir, const std::str
       for (size_t k = 0;; ++k) {
         std::string p = d + "/input_" + std::to_string(k) + ".pb";
         if (!is_file(p)) break;
-        if (k >= ins.size()) return {Outcome::kFail, onyx::str_cat("test data has more inputs than the model (", ins.size(), ")")};
-        in.push_back(read_value(p, ins[k].type));
+        if (k >= in_types.size())
+          return {Outcome::kFail, cat("test data has more inputs than the model (", in_types.size(), ")")};
+        in.push_back(read_value(p, in_types[k]));
       }
       for (size_t k = 0;; ++k) {
         std::string p = d + "/output_" + std::to_string(k) + ".pb";
         if (!is_file(p)) break;
-        if (k >= outs.size()) return {Outcome::kFail, "test data has more outputs than the model"};
-        out.push_back(read_value(p, outs[k].type));
+        if (k >= out_types.size()) return {Outcome::kFail, "test data has more outputs than the model"};
+        out.push_back(read_value(p, out_types[k]));
       }
-      sets.push_back({std::move(in), std::move(out)});
+      sets.emplace_back(std::move(in), std::move(out));
     }
   }
   double rtol = 1e-3, atol = 1e-7;
   if (suite == "light") atol = 1e-5;  // deep networks: the reference evaluator's own float error
   for (size_t s = 0; s < sets.size(); ++s) {
     auto& [in, expected] = sets[s];
-    std::vector<std::string> names;
-    for (size_t k = 0; k < in.size(); ++k) names.push_back(ins[k].name);
-    std::vector<std::string> out_names;
-    for (size_t k = 0; k < expected.size(); ++k) out_names.push_back(outs[k].name);
-    std::vector<Value> got;
+    std::vector<std::string> names(in_names.begin(), in_names.begin() + static_cast<std::ptrdiff_t>(in.size()));
+    std::vector<std::string> out_names(out_names_all.begin(),
+                                       out_names_all.begin() + static_cast<std::ptrdiff_t>(expected.size()));
+    std::vector<Value> got;  // (no expected outputs: all outputs are computed, none compared)
     try {
-      got = session->run(names, in, out_names);
-    } catch (const onyx::Error& e) {
+      got = session->Run(names, in, out_names);
+    } catch (const onyx::Exception& e) {
       Result r;
-      r.outcome = e.code() == onyx::ErrorCode::kNotImplemented ? Outcome::kUnsupported : Outcome::kFail;
-      r.detail = onyx::str_cat("data set ", s, ": ", e.what());
+      r.outcome = e.code() == ONYX_NOT_IMPLEMENTED ? Outcome::kUnsupported : Outcome::kFail;
+      r.detail = cat("data set ", s, ": ", e.what());
       return r;
     }
     for (size_t k = 0; k < expected.size(); ++k) {
-      std::string why = compare_value(expected[k], got[k], rtol, atol);
-      if (!why.empty()) return {Outcome::kFail, onyx::str_cat("data set ", s, " output '", out_names[k], "': ", why)};
+      std::string why = random_ops.empty() ? compare_value(expected[k], got[k], rtol, atol)
+                                           : check_random_output(expected[k], got[k], random_ops, in);
+      if (!why.empty()) {
+        Result r{Outcome::kFail, cat("data set ", s, " output '", out_names[k], "': ", why), !random_ops.empty()};
+        return r;
+      }
     }
   }
-  return {Outcome::kPass, ""};
+  return {Outcome::kPass, "", !random_ops.empty()};
 }
 
 struct TestCase {
@@ -295,7 +405,7 @@ Result run_isolated(const TestCase& tc, const Options& opt) {
     } catch (const std::exception& e) {
       r = {Outcome::kFail, std::string("error: ") + e.what()};
     }
-    std::string msg = std::to_string(static_cast<int>(r.outcome)) + "\n" + r.detail;
+    std::string msg = std::to_string(static_cast<int>(r.outcome)) + (r.random ? "R" : "") + "\n" + r.detail;
     size_t off = 0;
     while (off < msg.size()) {
       ssize_t w = write(fds[1], msg.data() + off, msg.size() - off);
@@ -315,13 +425,14 @@ Result run_isolated(const TestCase& tc, const Options& opt) {
   waitpid(pid, &status, 0);
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
-    if (sig == SIGALRM) return {Outcome::kFail, onyx::str_cat("timed out after ", opt.timeout_s, " s")};
-    return {Outcome::kFail, onyx::str_cat("CRASHED with signal ", sig, " (", strsignal(sig), ")")};
+    if (sig == SIGALRM) return {Outcome::kFail, cat("timed out after ", opt.timeout_s, " s")};
+    return {Outcome::kFail, cat("CRASHED with signal ", sig, " (", strsignal(sig), ")")};
   }
   size_t nl = buf.find('\n');
   if (nl == std::string::npos) return {Outcome::kFail, "child exited without a result"};
   Result r;
   r.outcome = static_cast<Outcome>(std::stoi(buf.substr(0, nl)));
+  r.random = buf.substr(0, nl).find('R') != std::string::npos;
   r.detail = buf.substr(nl + 1);
   return r;
 }
@@ -330,9 +441,8 @@ Result run_isolated(const TestCase& tc, const Options& opt) {
 std::string op_of(const TestCase& tc) {
   if (tc.suite != "node") return tc.suite;
   try {
-    auto model = onyx::onnx::load_model_file(tc.dir + "/model.onnx");
-    const auto& nodes = model->graph->nodes();
-    if (nodes.size() == 1) return nodes[0]->op_type;
+    onyx::ModelInfo info(tc.dir + "/model.onnx");
+    if (info.NodeCount() == 1) return info.OpHistogram().at(0).op_type;
   } catch (...) {
   }
   // Expanded function tests have many nodes: name them after the test.
@@ -407,7 +517,7 @@ int main(int argc, char** argv) {
       if (!line.empty() && line[0] != '#') listed.insert(line);
   }
   std::map<std::string, std::array<int, 3>> by_op;
-  int pass = 0, failn = 0, unsup = 0, regressions = 0, fresh = 0;
+  int pass = 0, failn = 0, unsup = 0, regressions = 0, fresh = 0, random_pass = 0, random_all = 0;
   std::ofstream report;
   if (!opt.report.empty()) report.open(opt.report);
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -416,6 +526,10 @@ int main(int argc, char** argv) {
     const char* tag = r.outcome == Outcome::kPass ? "PASS" : r.outcome == Outcome::kFail ? "FAIL" : "UNSUPPORTED";
     auto& counts = by_op[op_of(tc)];
     counts[static_cast<int>(r.outcome)]++;
+    if (r.random) {
+      ++random_all;
+      if (r.outcome == Outcome::kPass) ++random_pass;
+    }
     if (r.outcome == Outcome::kPass) ++pass;
     else if (r.outcome == Outcome::kFail) ++failn;
     else ++unsup;
@@ -436,6 +550,10 @@ int main(int argc, char** argv) {
     if (c[1] || c[2] || opt.verbose) std::cout << "  " << op << ": " << c[0] << " / " << c[1] << " / " << c[2] << "\n";
   std::cout << "\n" << pass << " passed, " << failn << " failed, " << unsup << " unsupported of " << cases.size()
             << " (" << (cases.empty() ? 0.0 : 100.0 * pass / static_cast<double>(cases.size())) << "%)\n";
+  if (random_all)
+    std::cout << random_all << " tests hold random ops (Bernoulli, RandomNormal/Uniform(Like), Multinomial): their "
+              << "draws cannot match the stored ones, so outputs were checked by shape, element type and value "
+              << "domain only; " << random_pass << " of them passed\n";
   if (!opt.passlist.empty()) {
     std::cout << regressions << " regressions, " << fresh << " new passes against " << opt.passlist << "\n";
     if (opt.update) {

@@ -2,7 +2,10 @@
 # Installs Onyx from a build folder into a temporary prefix, then builds the
 # examples against what was installed - examples/c and examples/cpp with
 # find_package(onyx), examples/c once more with pkg-config - runs them on
-# models/squeezenet1_1.onnx and checks they print the same five classes.
+# models/squeezenet1_1.onnx and checks they print the same five classes, then
+# runs the C and C++ examples on a real model (mobilenet_v3_large.onnx from
+# ../models, ../shared/models or $ONYX_MODELS_DIR; skipped with a message when
+# none is inflated).
 # The prefix is then moved, to check that the CMake package and onyx.pc do
 # not hard-code it.    Usage: tests/install/test_install.sh [BUILD_DIR]
 set -euo pipefail
@@ -64,6 +67,24 @@ top() { grep '^top5:' "$tmp/$1.out"; }
 [ "$(top c)" = "$(top cpp)" ] || fail "C and C++ examples differ: $(top c) / $(top cpp)"
 [ "$(top c)" = "$(top pkgconfig)" ] || fail "CMake and pkg-config builds differ"
 ok
+
+# ---- a real model from ../models or ../shared/models (inflated), when there is one ----
+real=""
+for dir in "${ONYX_MODELS_DIR:-}" ../models ../shared/models; do
+  [ -n "$dir" ] && [ -f "$dir/mobilenet_v3_large.onnx" ] && { real=$(realpath "$dir/mobilenet_v3_large.onnx"); break; }
+done
+if [ -n "$real" ]; then
+  for lang in c cpp; do
+    "$tmp/ex-$lang/classify_$lang" "$real" >"$tmp/real-$lang.out" || fail "classify_$lang $real exited with $?"
+    grep -q "^input input: float\[1, 3, 224, 224\]$" "$tmp/real-$lang.out" || fail "classify_$lang on $real: $(cat "$tmp/real-$lang.out")"
+    grep -q "^output output: 1000 scores$" "$tmp/real-$lang.out" || fail "classify_$lang on $real: $(cat "$tmp/real-$lang.out")"
+  done
+  [ "$(top real-c)" = "$(top real-cpp)" ] || fail "C and C++ examples differ on $real: $(top real-c) / $(top real-cpp)"
+  echo "$real: $(top real-c)"
+  ok
+else
+  echo "install: no mobilenet_v3_large.onnx in ../models or ../shared/models (inflate it with ../shared/models/inflate.py): real-model check skipped"
+fi
 
 # ---- a moved prefix still works ----
 mv "$prefix" "$tmp/moved"

@@ -97,6 +97,44 @@ def test_session_config_entries():
     assert sess.get_session_options().get_session_config_entry("custom.key") == "b"
 
 
+def _matmul_kernels(tmp_path, reference):
+    """The kernel names the profile gives the MatMul node of a session."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["X", "W"], ["Y"], name="mm")],
+        "mm",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_value_info("W", TensorProto.FLOAT, [3, 2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 2])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    so = onyx.SessionOptions()
+    so.enable_profiling = True
+    so.profile_file_prefix = str(tmp_path / ("ref" if reference else "fast"))
+    if reference is not None:
+        so.add_session_config_entry("session.use_reference_kernels", reference)
+    sess = onyx.InferenceSession(model.SerializeToString(), sess_options=so)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    w = np.ones((3, 2), np.float32)
+    (y,) = sess.run(None, {"X": x, "W": w})
+    np.testing.assert_array_equal(y, x @ w)
+    with open(sess.end_profiling()) as f:
+        events = json.load(f)
+    return {e["args"]["kernel"] for e in events if e["args"].get("op_name") == "MatMul"}
+
+
+def test_reference_kernels_config_entry(tmp_path):
+    assert _matmul_kernels(tmp_path, None) == {"sgemm"}
+    assert _matmul_kernels(tmp_path, "1") == {"reference"}
+    assert _matmul_kernels(tmp_path, "0") == {"sgemm"}
+    so = onyx.SessionOptions()
+    so.add_session_config_entry("session.use_reference_kernels", "on")
+    with pytest.raises(onyx.InvalidArgument, match="session.use_reference_kernels.*'on'"):
+        onyx.InferenceSession(add_model(), sess_options=so)
+
+
 def test_optimized_model_filepath(tmp_path):
     so = onyx.SessionOptions()
     out = tmp_path / "optimized.onnx"

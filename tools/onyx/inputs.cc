@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
+
+#include "json_value.h"
 
 namespace onyx_cli {
 
@@ -180,8 +184,21 @@ Feed make_feed(const onyx::Session& session, const InputFlags& flags, std::ostre
     const onyx::TypeInfo& t = it->type;
     std::string what = "input '" + name + "' from '" + file + "'";
     OnyxTypeKind kind = t.Kind();
+    if (file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0) {
+      // Sequences, maps, optionals (and tensors) in JSON: json_value.h.
+      std::ifstream in(file, std::ios::binary);
+      if (!in) throw CliError(what + ": cannot read the file");
+      std::stringstream text;
+      text << in.rdbuf();
+      onyx::Value v = value_from_json(text.str(), t, what);
+      feed.names.push_back(name);
+      feed.descriptions.push_back(describe_value(v) + " from " + file);
+      feed.values.push_back(std::move(v));
+      continue;
+    }
     if (kind != ONYX_KIND_TENSOR && kind != ONYX_KIND_OPTIONAL && kind != ONYX_KIND_UNKNOWN)
-      throw CliError(what + ": the model expects " + t.TypeString() + ", which a .npy file cannot hold");
+      throw CliError(what + ": the model expects " + t.TypeString() +
+                     ", which a .npy file cannot hold; give it as JSON (--input " + name + "=FILE.json)");
     auto arr = std::make_unique<NpyArray>(npy_read(file));
     OnyxElementType want = t.ElementType();
     if (want != ONYX_ELEMENT_UNDEFINED && arr->type != want)
@@ -232,8 +249,8 @@ Feed make_feed(const onyx::Session& session, const InputFlags& flags, std::ostre
       continue;
     }
     if (kind != ONYX_KIND_TENSOR)
-      throw CliError("input '" + d.name + "' is " + t.TypeString() +
-                     "; only tensor inputs can be given (from .npy files) or generated");
+      throw CliError("input '" + d.name + "' is " + t.TypeString() + "; only tensor inputs are generated: give it " +
+                     "as JSON with --input " + d.name + "=FILE.json");
     OnyxElementType type = t.ElementType();
     if (type == ONYX_ELEMENT_UNDEFINED)
       throw CliError("input '" + d.name + "' has no declared element type; give it with --input " + d.name +

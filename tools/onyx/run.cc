@@ -4,24 +4,31 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <set>
 
 #include "inputs.h"
+#include "json_value.h"
 
 namespace onyx_cli {
 
 namespace {
 
 const char kUsage[] =
-    "usage: onyx run MODEL [--input NAME=FILE.npy]... [--dim SYMBOL=N]... [--output-dir DIR] [--threads N] "
+    "usage: onyx run MODEL [--input NAME=FILE.npy|FILE.json]... [--dim SYMBOL=N]... [--output-dir DIR] [--threads N] "
     "[--seed N]\n\n"
-    "Runs MODEL once and prints each output's type, shape, min/max/mean and first values.\n"
+    "Runs MODEL once and prints each output's type, shape, min/max/mean and first values\n"
+    "(sequences item by item, maps as {key: value} entries).\n"
     "  --input NAME=FILE.npy  feed input NAME from a .npy file (repeatable)\n"
+    "  --input NAME=FILE.json feed a sequence, map or optional input (or a tensor) as JSON:\n"
+    "                         [item, ...], {\"key\": value, ...}, null, nested number arrays or\n"
+    "                         {\"type\": \"float32\", \"shape\": [2], \"data\": [1, 2]} (docs/CLI.md)\n"
     "  --dim SYMBOL=N         size of symbolic dim SYMBOL for generated inputs (default 1)\n"
-    "  --output-dir DIR       write each output to DIR/<name>.npy (characters outside\n"
-    "                         [A-Za-z0-9._-] in the name become '_')\n"
+    "  --output-dir DIR       write each tensor output to DIR/<name>.npy, and each sequence,\n"
+    "                         map or optional output to DIR/<name>.json in the --input form\n"
+    "                         (characters outside [A-Za-z0-9._-] in the name become '_')\n"
     "  --threads N            intra-op threads (default: one per core)\n"
     "  --seed N               seed of the random inputs (default 0)\n"
     "Inputs not given are random: floats uniform in [-1,1), integers in [0,10)\n"
@@ -126,11 +133,20 @@ void summarize(const onyx::Value& v, const std::string& indent) {
       return;
     }
     case ONYX_KIND_MAP: {
-      std::printf("%smap %s\n", indent.c_str(), v.GetTypeInfo().TypeString().c_str());
-      std::printf("%s  keys: ", indent.c_str());
-      summarize_tensor(v.MapKeys(), "");
-      std::printf("%s  values: ", indent.c_str());
-      summarize_tensor(v.MapValues(), "");
+      // ai.onnx.ml maps (ZipMap's class -> probability ...) are small: print the entries.
+      onyx::Value keys = v.MapKeys(), values = v.MapValues();
+      size_t n = keys.ElementCount();
+      std::printf("%s%s, %zu entries: {", indent.c_str(), v.GetTypeInfo().TypeString().c_str(), n);
+      bool string_keys = keys.ElementType() == ONYX_ELEMENT_STRING;
+      std::vector<double> kd = string_keys ? std::vector<double>{} : keys.GetTensorDataAsDouble();
+      bool string_values = values.ElementType() == ONYX_ELEMENT_STRING;
+      std::vector<double> vd = string_values ? std::vector<double>{} : values.GetTensorDataAsDouble();
+      for (size_t i = 0; i < n && i < kShown; ++i) {
+        std::string k = string_keys ? quote(keys.GetString(i)) : fmt_number(kd[i]);
+        std::string val = string_values ? quote(values.GetString(i)) : fmt_number(vd[i]);
+        std::printf("%s%s: %s", i ? ", " : "", k.c_str(), val.c_str());
+      }
+      std::printf("%s}\n", n > kShown ? ", ..." : "");
       return;
     }
     default:
@@ -158,29 +174,32 @@ class OutputWriter {
   }
 
   void write(const std::string& name, const onyx::Value& v) {
-    switch (v.Kind()) {
-      case ONYX_KIND_TENSOR: write_tensor(name, sanitize(name), v); return;
-      case ONYX_KIND_SEQUENCE:
-        for (size_t i = 0; i < v.SequenceLength(); ++i)
-          write(name + "_" + std::to_string(i), v.GetSequenceItem(i));
-        return;
-      case ONYX_KIND_MAP:
-        write_tensor(name + " keys", sanitize(name) + "_keys", v.MapKeys());
-        write_tensor(name + " values", sanitize(name) + "_values", v.MapValues());
-        return;
-      default: std::fprintf(stderr, "note: output '%s' holds no value; nothing written\n", name.c_str());
-    }
+    if (v.Kind() == ONYX_KIND_TENSOR) write_tensor(name, sanitize(name), v);
+    else write_json(name, sanitize(name), v);  // sequences, maps, empty optionals
   }
 
  private:
-  void write_tensor(const std::string& name, std::string base, const onyx::Value& v) {
-    // Distinct names can sanitize to one file name: keep both files.
+  // Distinct names can sanitize to one file name: keep both files.
+  std::string unique_file(const std::string& name, const std::string& base, const char* ext) {
     std::string file = base;
     for (int k = 2; !used_.insert(file).second; ++k) file = base + "_" + std::to_string(k);
     if (file != base)
-      std::fprintf(stderr, "note: output '%s' written as %s.npy (%s.npy is taken)\n", name.c_str(), file.c_str(),
-                   base.c_str());
-    std::string path = (std::filesystem::path(dir_) / (file + ".npy")).string();
+      std::fprintf(stderr, "note: output '%s' written as %s%s (%s%s is taken)\n", name.c_str(), file.c_str(), ext,
+                   base.c_str(), ext);
+    return (std::filesystem::path(dir_) / (file + ext)).string();
+  }
+
+  void write_json(const std::string& name, const std::string& base, const onyx::Value& v) {
+    std::string path = unique_file(name, base, ".json");
+    std::ofstream f(path, std::ios::binary);
+    f << value_to_json(v) << "\n";
+    f.close();
+    if (!f) throw CliError("cannot write '" + path + "' (output '" + name + "')");
+    std::printf("wrote %s\n", path.c_str());
+  }
+
+  void write_tensor(const std::string& name, std::string base, const onyx::Value& v) {
+    std::string path = unique_file(name, base, ".npy");
     OnyxElementType type = v.ElementType();
     if (type == ONYX_ELEMENT_STRING) {
       npy_write_strings(path, v.Shape(), v.GetStrings());
@@ -240,9 +259,11 @@ int cmd_run(const std::vector<std::string>& argv) {
 
   std::vector<std::string> names = session.OutputNames();
   for (size_t i = 0; i < outputs.size(); ++i) {
-    std::printf("output '%s': ", names[i].c_str());
-    if (outputs[i].Kind() == ONYX_KIND_TENSOR) summarize_tensor(outputs[i], "");
-    else {
+    std::printf("output '%s':", names[i].c_str());
+    if (outputs[i].Kind() == ONYX_KIND_TENSOR) {
+      std::printf(" ");
+      summarize_tensor(outputs[i], "");
+    } else {
       std::printf("\n");
       summarize(outputs[i], "  ");
     }
