@@ -269,7 +269,9 @@ TEST(TreeEnsembleClassifier, SoftmaxAndStringLabelsAndBaseValues) {
 }
 
 TEST(TreeEnsembleClassifier, BinaryModelScoringOneClass) {
-  // Every weight goes to class 1: s = 0.2 or 0.8, scores [1 - s, s].
+  // Every weight goes to class 1: s = 0.2 or 0.8, scores [1 - s, s], as in the
+  // ONNX reference. (ONNX Runtime 1.30 differs here: it gives [0, s] with
+  // all-positive weights and [-s, s] with mixed signs for post_transform NONE.)
   stump()
       .set("class_treeids", std::vector<int64_t>{0, 0})
       .set("class_nodeids", std::vector<int64_t>{1, 2})
@@ -639,6 +641,14 @@ TEST(Normalizer, MaxL1L2) {
       .attr("norm", "MAX")
       .input<float>("X", {2, 2}, {3, 4, 0, 0})
       .output<float>("Y", {2, 2}, {0.75f, 1, 0, 0})
+      .run();
+  // MAX divides by the largest absolute value (the ONNX reference and
+  // scikit-learn's norm='max'; ONNX Runtime 1.30 divides by the plain maximum,
+  // giving (2, 1) for (-4, -2)).
+  OpTest("Normalizer", 1, kMl)
+      .attr("norm", "MAX")
+      .input<float>("X", {2, 2}, {-4, -2, -4, 2})
+      .output<float>("Y", {2, 2}, {-1, -0.5f, -1, 0.5f})
       .run();
   OpTest("Normalizer", 1, kMl)
       .attr("norm", "L1")
