@@ -4,8 +4,8 @@
 # find_package(onyx), examples/c once more with pkg-config - runs them on
 # models/squeezenet1_1.onnx and checks they print the same five classes, then
 # runs the C and C++ examples on a real model (mobilenet_v3_large.onnx from
-# ../models, ../shared/models or $ONYX_MODELS_DIR; skipped with a message when
-# none is inflated).
+# $ONYX_MODELS_DIR, BUILD_DIR/models where tests/models/check_models.sh inflates
+# it, ../models or ../shared/models; skipped with a message when none is there).
 # The prefix is then moved, to check that the CMake package and onyx.pc do
 # not hard-code it.    Usage: tests/install/test_install.sh [BUILD_DIR]
 set -euo pipefail
@@ -70,7 +70,7 @@ ok
 
 # ---- a real model from ../models or ../shared/models (inflated), when there is one ----
 real=""
-for dir in "${ONYX_MODELS_DIR:-}" ../models ../shared/models; do
+for dir in "${ONYX_MODELS_DIR:-}" "$build/models" ../models ../shared/models; do
   [ -n "$dir" ] && [ -f "$dir/mobilenet_v3_large.onnx" ] && { real=$(realpath "$dir/mobilenet_v3_large.onnx"); break; }
 done
 if [ -n "$real" ]; then
@@ -83,7 +83,7 @@ if [ -n "$real" ]; then
   echo "$real: $(top real-c)"
   ok
 else
-  echo "install: no mobilenet_v3_large.onnx in ../models or ../shared/models (inflate it with ../shared/models/inflate.py): real-model check skipped"
+  echo "install: no mobilenet_v3_large.onnx in \$ONYX_MODELS_DIR, $build/models, ../models or ../shared/models (tests/models/check_models.sh inflates it): real-model check skipped"
 fi
 
 # ---- a moved prefix still works ----
