@@ -270,6 +270,30 @@ TEST(QuantizeLinear, Float8E8M0Scale) {
       .run();
 }
 
+TEST(QuantizeLinear, DivisionPrecisionFollowsScaleOrAttribute) {
+  // A float16 scale divides in float16: 2049 becomes 2048 first. precision =
+  // float (opset 23) keeps it exact. Large int32 inputs saturate, never wrap.
+  OpTest("QuantizeLinear", 23)
+      .input<float>("x", {2}, {2049, -70000})
+      .input("y_scale", make_tensor<Float16>({}, {Float16(1.0f)}))
+      .input<int16_t>("y_zero_point", {}, {0})
+      .output<int16_t>("y", {2}, {2048, -32768})
+      .run();
+  OpTest("QuantizeLinear", 23)
+      .input<float>("x", {2}, {2049, -70000})
+      .input("y_scale", make_tensor<Float16>({}, {Float16(1.0f)}))
+      .input<int16_t>("y_zero_point", {}, {0})
+      .attr("precision", static_cast<int64_t>(DataType::kFloat))
+      .output<int16_t>("y", {2}, {2049, -32768})
+      .run();
+  OpTest("QuantizeLinear", 21)
+      .input<int32_t>("x", {2}, {std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min()})
+      .input<float>("y_scale", {}, {1})
+      .input<int16_t>("y_zero_point", {}, {5})
+      .output<int16_t>("y", {2}, {32767, -32768})
+      .run();
+}
+
 TEST(QuantizeLinear, EmptyAndZeroSizeInputs) {
   OpTest("QuantizeLinear", 13)
       .input<float>("x", {0, 3}, {})
@@ -357,6 +381,12 @@ TEST(QuantizeLinear, RejectsBadParameters) {
                         .attr("output_dtype", static_cast<int64_t>(DataType::kInt8))
                         .output_unchecked("y"),
                     "QuantizeLinear", "output_dtype int8 does not match y_zero_point type uint8");
+  expect_node_error(OpTest("QuantizeLinear", 23)
+                        .input<float>("x", {2}, {1, 2})
+                        .input<float>("y_scale", {}, {1})
+                        .attr("precision", static_cast<int64_t>(DataType::kInt8))
+                        .output_unchecked("y"),
+                    "QuantizeLinear", "attribute 'precision' must name a float type, got int8");
   // Negative block size.
   expect_node_error(OpTest("QuantizeLinear", 21)
                         .input<float>("x", {2, 2}, {1, 2, 3, 4})
