@@ -52,6 +52,24 @@ for e in json.load(open('$ref/index.json')):
     continue
   fi
   /usr/bin/python3 "$root/tests/models/compare.py" "$ref" "$out" || fails=$((fails + 1))
+  # The optimizer's round trip at each level: `onyx optimize` writes the
+  # optimized graph as ONNX (com.onyx fused ops), which must load and match
+  # ORT. (Outputs of each level inside one session are checked by onyx_tests,
+  # tests/passes/real_models_test.cc.)
+  for level in ${ONYX_CHECK_LEVELS:-disabled basic extended all}; do
+    opt="$models_dir/opt/$name.$level.onnx"
+    mkdir -p "$models_dir/opt"
+    rm -rf "$out"
+    echo "  optimized at level $level:"
+    if ! "$build/bin/onyx" optimize "$model" "$opt" --level "$level" >/dev/null ||
+       ! "$build/bin/onyx" run "$opt" "${args[@]}" --output-dir "$out" >/dev/null; then
+      echo "  onyx optimize --level $level / run FAILED"
+      fails=$((fails + 1))
+    else
+      /usr/bin/python3 "$root/tests/models/compare.py" "$ref" "$out" | sed 's/^/  /' || fails=$((fails + 1))
+    fi
+    rm -f "$opt"
+  done
 done
 if [ "$fails" -ne 0 ]; then
   echo "check_models: $fails model(s) differ from ONNX Runtime" >&2

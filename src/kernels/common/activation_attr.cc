@@ -35,6 +35,11 @@ ukernel::Epilogue activation_from_node(const ir::Node& node) {
 
 bool activation_from_op(const ir::Node& act, std::string* name, std::vector<float>* params) {
   params->clear();
+  // The optimizer's own GELU ops (fuse_gelu.cc) fuse like ONNX Gelu.
+  if (act.domain == "com.onyx" && (act.op_type == "Gelu" || act.op_type == "FastGelu")) {
+    *name = act.op_type == "Gelu" ? "Gelu" : "GeluTanh";
+    return true;
+  }
   if (!act.domain.empty()) return false;
   const std::string& op = act.op_type;
   if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish") {
