@@ -164,6 +164,43 @@ TEST(Attention, CausalWithPastKeyValue) {
       .run();
 }
 
+TEST(Attention, PackedGroupedQueriesWithCacheAndCausal) {
+  // 3-D Q/K/V with 4 query heads over 2 KV heads, 4-D past of 3 positions, 2 new.
+  const int64_t B = 1, Hq = 4, Hkv = 2, S = 2, P = 3, T = P + S, D = 2;
+  Tensor q = random_tensor(DataType::kFloat, {B, Hq, S, D}, 31);
+  Tensor k = random_tensor(DataType::kFloat, {B, Hkv, S, D}, 32);
+  Tensor v = random_tensor(DataType::kFloat, {B, Hkv, S, D}, 33);
+  Tensor pk = random_tensor(DataType::kFloat, {B, Hkv, P, D}, 34);
+  Tensor pv = random_tensor(DataType::kFloat, {B, Hkv, P, D}, 35);
+  // present = concat(past, new) per KV head.
+  std::vector<float> kall, vall;
+  for (int64_t h = 0; h < Hkv; ++h) {
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t d = 0; d < D; ++d) {
+        const bool past = t < P;
+        kall.push_back(past ? pk.data<float>()[(h * P + t) * D + d] : k.data<float>()[(h * S + t - P) * D + d]);
+        vall.push_back(past ? pv.data<float>()[(h * P + t) * D + d] : v.data<float>()[(h * S + t - P) * D + d]);
+      }
+  }
+  std::vector<float> y = naive_sdpa(values(q), kall, vall, B, Hq, Hkv, S, T, D, D, 1 / std::sqrt(2.0), 0,
+                                    [&](int64_t, int64_t, int64_t i, int64_t j) { return j > i + P ? kNegInf : 0.0; });
+  OpTest("Attention", 23)
+      .input<float>("Q", {B, S, Hq * D}, to_packed(values(q), B, Hq, S, D))
+      .input<float>("K", {B, S, Hkv * D}, to_packed(values(k), B, Hkv, S, D))
+      .input<float>("V", {B, S, Hkv * D}, to_packed(values(v), B, Hkv, S, D))
+      .omitted_input()
+      .input("past_key", pk)
+      .input("past_value", pv)
+      .attr("q_num_heads", Hq)
+      .attr("kv_num_heads", Hkv)
+      .attr("is_causal", 1)
+      .output<float>("Y", {B, S, Hq * D}, to_packed(y, B, Hq, S, D))
+      .output<float>("present_key", {B, Hkv, T, D}, kall)
+      .output<float>("present_value", {B, Hkv, T, D}, vall)
+      .tolerance(1e-5, 1e-6)
+      .run();
+}
+
 TEST(Attention, CausalWithoutCacheMasksTheFuture) {
   // Square causal: the first query sees only key 0, so it returns V[0] exactly.
   OpTest("Attention", 23)
@@ -525,6 +562,25 @@ TEST(LinearAttention, GatedDeltaRuleWithPastState) {
       .output<float>("output", {1, 2, 1}, {1.5f, 3.75f})
       .output<float>("present_state", {1, 1, 1, 1}, {1.875f})
       .tolerance(1e-5, 1e-6)
+      .run();
+}
+
+TEST(LinearAttention, EraseGateScalesTheRetrievedValue) {
+  // past S0 = 2, k = 1, erase 0.5, beta 1 (per-batch [B, T, 1]), v = 3:
+  //   v' = 3 - S0 * (0.5 * 1) = 2; S = 2 + 1 * 2 = 4; o = 1 * 4.
+  OpTest("LinearAttention", 27)
+      .input<float>("query", {1, 1, 1}, {1})
+      .input<float>("key", {1, 1, 1}, {1})
+      .input<float>("value", {1, 1, 1}, {3})
+      .input<float>("past_state", {1, 1, 1, 1}, {2})
+      .omitted_input()
+      .input<float>("beta", {1, 1, 1}, {1})
+      .input<float>("erase_gate", {1, 1, 1}, {0.5f})
+      .attr("update_rule", "delta")
+      .attr("q_num_heads", 1)
+      .attr("kv_num_heads", 1)
+      .output<float>("output", {1, 1, 1}, {4})
+      .output<float>("present_state", {1, 1, 1, 1}, {4})
       .run();
 }
 
