@@ -645,4 +645,112 @@ TEST(DynamicQuantizeLinear, RejectsNonFloat) {
                     "DynamicQuantizeLinear", "float");
 }
 
+// ---- edge cases of the integer / QLinear ops (value tests in matmul_test.cc, conv_test.cc) ----
+
+TEST(MatMulInteger, MixedSignednessAndEmptyShapes) {
+  // uint8 A times int8 B: (200, 100) . (-1, 2) = 0; with a_zero_point 100: (100, 0) . (-1, 2) = -100.
+  OpTest("MatMulInteger", 10)
+      .input<uint8_t>("A", {1, 2}, {200, 100})
+      .input<int8_t>("B", {2, 1}, {-1, 2})
+      .output<int32_t>("Y", {1, 1}, {0})
+      .run();
+  OpTest("MatMulInteger", 10)
+      .input<uint8_t>("A", {1, 2}, {200, 100})
+      .input<int8_t>("B", {2, 1}, {-1, 2})
+      .input<uint8_t>("a_zero_point", {}, {100})
+      .output<int32_t>("Y", {1, 1}, {-100})
+      .run();
+  OpTest("MatMulInteger", 10)
+      .input<uint8_t>("A", {0, 3}, {})
+      .input<uint8_t>("B", {3, 2}, {1, 2, 3, 4, 5, 6})
+      .output<int32_t>("Y", {0, 2}, {})
+      .run();
+  // K = 0: every sum is empty.
+  OpTest("MatMulInteger", 10)
+      .input<uint8_t>("A", {2, 0}, {})
+      .input<uint8_t>("B", {0, 3}, {})
+      .output<int32_t>("Y", {2, 3}, {0, 0, 0, 0, 0, 0})
+      .run();
+}
+
+TEST(MatMulInteger, RejectsZeroPointOfAnotherType) {
+  expect_node_error(OpTest("MatMulInteger", 10)
+                        .input<uint8_t>("A", {1, 2}, {1, 2})
+                        .input<uint8_t>("B", {2, 1}, {1, 2})
+                        .input<int8_t>("a_zero_point", {}, {0})
+                        .output_unchecked("Y"),
+                    "MatMulInteger", "a_zero_point");
+}
+
+TEST(QLinearMatMul, PerColumnScalesAndEmptyBatch) {
+  // (1, 1) . [[1, 2], [3, 4]] = (4, 6); column scales (1, 0.5) -> (4, 3).
+  OpTest("QLinearMatMul", 10)
+      .input<uint8_t>("a", {1, 2}, {1, 1})
+      .input<float>("a_scale", {}, {1})
+      .input<uint8_t>("a_zero_point", {}, {0})
+      .input<uint8_t>("b", {2, 2}, {1, 2, 3, 4})
+      .input<float>("b_scale", {2}, {1, 0.5f})
+      .input<uint8_t>("b_zero_point", {2}, {0, 0})
+      .input<float>("y_scale", {}, {1})
+      .input<uint8_t>("y_zero_point", {}, {0})
+      .output<uint8_t>("y", {1, 2}, {4, 3})
+      .run();
+  OpTest("QLinearMatMul", 10)
+      .input<uint8_t>("a", {0, 2}, {})
+      .input<float>("a_scale", {}, {1})
+      .input<uint8_t>("a_zero_point", {}, {0})
+      .input<uint8_t>("b", {2, 2}, {1, 2, 3, 4})
+      .input<float>("b_scale", {}, {1})
+      .input<uint8_t>("b_zero_point", {}, {0})
+      .input<float>("y_scale", {}, {1})
+      .input<uint8_t>("y_zero_point", {}, {0})
+      .output<uint8_t>("y", {0, 2}, {})
+      .run();
+}
+
+TEST(QLinearMatMul, RejectsScaleOfWrongLength) {
+  expect_node_error(OpTest("QLinearMatMul", 10)
+                        .input<uint8_t>("a", {1, 2}, {1, 1})
+                        .input<float>("a_scale", {}, {1})
+                        .input<uint8_t>("a_zero_point", {}, {0})
+                        .input<uint8_t>("b", {2, 2}, {1, 2, 3, 4})
+                        .input<float>("b_scale", {3}, {1, 1, 1})
+                        .input<uint8_t>("b_zero_point", {3}, {0, 0, 0})
+                        .input<float>("y_scale", {}, {1})
+                        .input<uint8_t>("y_zero_point", {}, {0})
+                        .output_unchecked("y"),
+                    "QLinearMatMul", "b_scale");
+}
+
+TEST(ConvInteger, EmptyBatchAndGroups) {
+  OpTest("ConvInteger", 10)
+      .input<uint8_t>("x", {0, 1, 3, 3}, {})
+      .input<uint8_t>("w", {2, 1, 2, 2}, {1, 1, 1, 1, 1, 1, 1, 1})
+      .output<int32_t>("y", {0, 2, 2, 2}, {})
+      .run();
+  // group 2: channel 0 by w 2, channel 1 by w 3 (1x1 kernels), x_zero_point 1.
+  OpTest("ConvInteger", 10)
+      .input<uint8_t>("x", {1, 2, 1, 2}, {1, 2, 3, 4})
+      .input<uint8_t>("w", {2, 1, 1, 1}, {2, 3})
+      .input<uint8_t>("x_zero_point", {}, {1})
+      .attr("group", 2)
+      .output<int32_t>("y", {1, 2, 1, 2}, {0, 2, 6, 9})
+      .run();
+}
+
+TEST(QLinearConv, WithoutBiasSaturatesBothWays) {
+  // y = x * w + 128: w = -1 gives -72 (saturates to 0) and 128; w = 1 gives 328 (255) and 128.
+  OpTest("QLinearConv", 10)
+      .input<uint8_t>("x", {1, 1, 1, 2}, {200, 0})
+      .input<float>("x_scale", {}, {1})
+      .input<uint8_t>("x_zero_point", {}, {0})
+      .input<int8_t>("w", {2, 1, 1, 1}, {-1, 1})
+      .input<float>("w_scale", {}, {1})
+      .input<int8_t>("w_zero_point", {}, {0})
+      .input<float>("y_scale", {}, {1})
+      .input<uint8_t>("y_zero_point", {}, {128})
+      .output<uint8_t>("y", {1, 2, 1, 2}, {0, 128, 255, 128})
+      .run();
+}
+
 }  // namespace onyx::test
