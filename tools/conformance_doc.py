@@ -23,9 +23,6 @@ ORT_PASSED = 1568
 # Why a test does not pass, by test name (regular expressions, first match
 # wins). A test with no entry here shows the runner's own message.
 REASONS = [
-    (r"^simple/test_gradient_of_add",
-     "needs ai.onnx.preview.training Gradient, i.e. automatic differentiation of the graph: "
-     "not implemented (a documented limitation)"),
     (r"^node/test_dft_inverse",
      "the expected data carries float32 round-off of the generator's single-precision FFT "
      "(1.9e-7 where the exact value is 0, -5.0000005 for -5); Onyx returns the exact result "
