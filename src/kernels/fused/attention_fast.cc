@@ -7,7 +7,7 @@
 // into the output's head columns with a second SGEMM. Causal attention only
 // touches the keys up to the block's last query. The score block lives in
 // the work item's own buffer, so nothing [B,H,S,S]-sized is materialized.
-#include <cstring>
+// exp is the vectorised one of ukernels/vmath.h.
 #include <limits>
 #include <vector>
 
@@ -15,6 +15,7 @@
 #include "kernels/fused/attention_common.h"
 #include "runtime/thread_pool.h"
 #include "ukernels/sgemm.h"
+#include "ukernels/vmath.h"
 
 namespace onyx {
 
@@ -23,29 +24,6 @@ namespace {
 // Query rows per work item: enough for SGEMM efficiency, small enough that
 // the score block stays in L2 for moderate sequence lengths.
 constexpr int64_t kQueryBlock = 64;
-
-// exp(x) for x <= 0 (softmax after the max is subtracted): Cody-Waite range
-// reduction x = n ln2 + r, |r| <= ln2/2, then a degree-6 polynomial; about
-// 2 ulp. Written branch-free over plain arrays so the compiler vectorizes it.
-void exp_inplace(float* x, int64_t n) {
-  constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
-  for (int64_t i = 0; i < n; ++i) {
-    float v = x[i] < -87.f ? -87.f : x[i];
-    const float fn = __builtin_floorf(v * kLog2e + 0.5f);
-    const float r = (v - fn * kLn2Hi) - fn * kLn2Lo;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.f;
-    const int32_t bits = (static_cast<int32_t>(fn) + 127) << 23;
-    float scale;
-    std::memcpy(&scale, &bits, sizeof scale);
-    x[i] = x[i] < -87.f ? 0.f : p * scale;
-  }
-}
 
 class MultiHeadAttentionFast final : public Kernel {
  public:
@@ -62,6 +40,7 @@ class MultiHeadAttentionFast final : public Kernel {
     const int64_t k_off = H * D, v_off = k_off + attrs_.kv_num_heads * D;
     const int64_t blocks = (S + kQueryBlock - 1) / kQueryBlock;
     const bool causal = attrs_.causal;
+    const ukernel::VecFn vexp = ukernel::vmath(isa_).exp;
     parallel_for(ctx.pool(), s.batch * H * blocks, 1, [&](int64_t begin, int64_t end) {
       std::vector<float> scores;
       for (int64_t item = begin; item < end; ++item) {
@@ -96,7 +75,7 @@ class MultiHeadAttentionFast final : public Kernel {
             continue;
           }
           for (int64_t j = 0; j < live; ++j) row[j] -= mx;
-          exp_inplace(row, live);
+          vexp(row, row, live);
           float sum = 0;
           for (int64_t j = 0; j < live; ++j) sum += row[j];
           const float inv = 1.f / sum;
