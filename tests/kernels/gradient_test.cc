@@ -60,9 +60,12 @@ class GradModel : public Subgraph {
     m.graph = graph();
     const std::string bytes = onnx::serialize_model(m);
     std::vector<Value> last;
-    for (bool reference : {true, false}) {
+    // Reference kernels, default kernels, and no graph optimisation (the
+    // Gradient kernel itself instead of the expand_gradient pass).
+    for (int mode : {0, 1, 2}) {
       SessionOptions so;
-      so.reference_kernels = reference;
+      so.reference_kernels = mode == 0;
+      if (mode == 2) so.opt_level = OptLevel::kDisabled;
       auto s = Session::create(bytes.data(), bytes.size(), so);
       std::vector<std::string> names;
       std::vector<Value> values;
@@ -206,6 +209,22 @@ TEST(Gradient, Refusals) {
     m.gradient(m.op("Add", {x, other}), {x});
     m.expect_error({{"x", f32({2}, {1, 2})}, {"other", f32({2}, {1, 2})}}, "neither in xs nor zs");
   }
+}
+
+}  // namespace onyx::test
+
+namespace onyx::test {
+
+TEST(Gradient, MatMulPlusBiasThenRelu) {
+  // y = relu(A B + c), the shape the optimizer likes to fuse; with A B + c > 0
+  // everywhere: dA = ones B^T, dB = A^T ones, dc = column sums of ones = 2.
+  GradModel m;
+  ir::Value* a = m.in("A", {2, 3});
+  ir::Value* b = m.in("B", {3, 2});
+  ir::Value* c = m.in("c", {2});
+  m.gradient(m.op("Relu", {m.op("Add", {m.op("MatMul", {a, b}), c})}), {a, b, c});
+  m.check({{"A", f32({2, 3}, {1, 2, 3, 4, 5, 6})}, {"B", f32({3, 2}, {1, 2, 3, 4, 5, 6})}, {"c", f32({2}, {1, 1})}},
+          {f32({2, 3}, {3, 7, 11, 3, 7, 11}), f32({3, 2}, {5, 5, 7, 7, 9, 9}), f32({2}, {2, 2})});
 }
 
 }  // namespace onyx::test
