@@ -135,6 +135,7 @@ int fuse_layer_norm(ir::Graph& g, const SessionOptions&) {
     Affine af = match_affine(norm->output(0), x, layer);
     if (layer) {
       if (opset_of(g) < 17) continue;  // ai.onnx LayerNormalization needs opset 17
+      if (x->type.rank() < 1 || !x->type.dims.back().known()) continue;
       ir::Value* gamma = af.gamma;
       if (!gamma) {
         Tensor ones(DataType::kFloat, {x->type.dims.back().value});
@@ -177,6 +178,9 @@ int fuse_skip_layer_norm(ir::Graph& g, const SessionOptions&) {
     ir::Value* b = add->input(1);
     // Same shapes (no broadcast), and neither a constant.
     if (!a || !b || a->is_constant() || b->is_constant() || !(a->type == b->type) || !(a->type == in->type)) continue;
+    bool dims_known = in->type.has_shape;  // equal types with unknown dims could still broadcast
+    for (const ir::Dim& d : in->type.dims) dims_known &= !d.unknown();
+    if (!dims_known) continue;
     if (!is_vec(ln->input(1), in) || (ln->input(2) && !is_vec(ln->input(2), in))) continue;
     std::vector<ir::Value*> ins = {a, b, as_1d(g, ln->input(1))};
     if (ln->input(2)) ins.push_back(as_1d(g, ln->input(2)));

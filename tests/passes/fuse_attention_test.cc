@@ -17,6 +17,7 @@ struct AttnModel {
   bool probs_escape = false;   // the softmax output is also a graph output
   bool dynamo_kt = false;      // K^T as Reshape -> Transpose<0,2,1> -> Reshape (dynamo)
   float q_scale = 0.5f;        // split scale as BERT's exporter does (sqrt on both)
+  bool div_scores = false;     // older exports: MatMul(Q, K^T) / sqrt(D), no Mul on Q, K
 };
 
 std::string build(const AttnModel& m) {
@@ -44,7 +45,8 @@ std::string build(const AttnModel& m) {
   auto heads = [&](ir::Value* t, std::vector<int64_t> perm) {
     return mb.node("Transpose", {mb.node("Reshape", {t, heads_shape})}, {ModelBuilder::attr_ints("perm", perm)});
   };
-  ir::Value* qh = mb.node("Mul", {heads(q, {0, 2, 1, 3}), scalar_const(mb, "sq", m.q_scale)});
+  ir::Value* qh = heads(q, {0, 2, 1, 3});
+  if (!m.div_scores) qh = mb.node("Mul", {qh, scalar_const(mb, "sq", m.q_scale)});
   ir::Value* kt;
   if (m.dynamo_kt) {
     ir::Value* kh = heads(k, {0, 2, 1, 3});
@@ -54,8 +56,9 @@ std::string build(const AttnModel& m) {
   } else {
     kt = heads(k, {0, 2, 3, 1});
   }
-  ir::Value* ks = mb.node("Mul", {kt, scalar_const(mb, "sk", 0.7071f)});
+  ir::Value* ks = m.div_scores ? kt : mb.node("Mul", {kt, scalar_const(mb, "sk", 0.7071f)});
   ir::Value* scores = mb.node("MatMul", {qh, ks});
+  if (m.div_scores) scores = mb.node("Div", {scores, scalar_const(mb, "sqrt_d", 2.f)});
   ir::Value* mask_in = nullptr;
   if (m.mask == Mask::kInput) {
     mask_in = mb.input("mask", DataType::kFloat, {1, 1, S, S});
@@ -143,6 +146,16 @@ TEST(FuseAttention, MaskThatIsNotCausalStaysAnInput) {
       EXPECT_EQ(n->attr_int("causal", 0), 0);
       EXPECT_EQ(n->num_inputs(), 2);
     }
+}
+
+TEST(FuseAttention, ScoresDividedBySqrtD) {
+  AttnModel m;
+  m.div_scores = true;
+  std::vector<std::string> names;
+  auto in = inputs_for(m, names);
+  Optimized o = check_against_unoptimized(build(m), OptLevel::kExtended, names, in);
+  EXPECT_EQ(mha_count(o), 1);
+  EXPECT_EQ(o.count("Div"), 0);
 }
 
 TEST(FuseAttention, NoMask) {
