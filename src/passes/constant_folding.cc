@@ -56,6 +56,18 @@ int constant_folding(ir::Graph& g, const SessionOptions& options) {
     bool output_is_interface = false;
     for (ir::Value* o : n->outputs) output_is_interface |= o && o->is_graph_output;
     if (output_is_interface) continue;  // the output keeps its name: leave the node
+    // Judge the budget on the inferred output size *before* evaluating: a
+    // ConstantOfShape of 2^32 floats would otherwise be materialised (16 GiB,
+    // through the unlimited process allocator) only to be thrown away.
+    size_t budget = std::max(kFoldMinBudget, 2 * in_bytes);
+    bool too_big = false;
+    for (ir::Value* o : n->outputs) {
+      if (!o || !o->type.is_tensor() || !o->type.has_shape) continue;
+      double elems = 1;  // double: no overflow on hostile dims
+      for (const ir::Dim& d : o->type.dims) elems *= d.known() ? static_cast<double>(d.value) : 1.0;
+      too_big |= elems * std::max(1, dtype_bits(o->type.elem)) / 8 > static_cast<double>(budget);
+    }
+    if (too_big) continue;
     std::vector<const Value*> ptrs;
     for (size_t i = 0; i < in_values.size(); ++i) ptrs.push_back(n->inputs[i] ? &in_values[i] : nullptr);
     std::vector<Value> outs;
@@ -70,7 +82,7 @@ int constant_folding(ir::Graph& g, const SessionOptions& options) {
     for (size_t i = 0; i < outs.size(); ++i) {
       if (!n->outputs[i]) continue;
       if (!outs[i].is_tensor()) ok = false;
-      else if (outs[i].tensor().nbytes() > std::max(kFoldMinBudget, 2 * in_bytes)) ok = false;
+      else if (outs[i].tensor().nbytes() > budget) ok = false;
     }
     if (!ok) continue;
     for (size_t i = 0; i < outs.size(); ++i) {

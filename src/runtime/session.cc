@@ -1,7 +1,10 @@
 #include "runtime/session.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,6 +20,25 @@ namespace onyx {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The limit a session gets when its options leave memory_limit_bytes at 0:
+// three quarters of the memory this process may use (the machine's, or its
+// cgroup's when that is lower). One hostile model then gets an error naming
+// the size instead of driving the host into swap or the OOM killer; a caller
+// who truly wants no cap sets SIZE_MAX.
+size_t default_memory_limit() {
+  static const size_t limit = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    size_t mem = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;
+    for (const char* f : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+      std::ifstream in(f);
+      unsigned long long v = 0;
+      if (in >> v && v > 0 && (mem == 0 || v < mem)) mem = static_cast<size_t>(v);  // "max" fails to parse
+    }
+    return mem ? mem / 4 * 3 : size_t{0};
+  }();
+  return limit;
+}
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -124,6 +146,7 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   } catch (const Error& e) {
     throw e.with_context(model_->describe());
   }
+  if (options_.memory_limit_bytes == 0) options_.memory_limit_bytes = default_memory_limit();
   alloc_ = std::make_shared<Allocator>(options_.memory_limit_bytes);
   int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();
   pool_ = std::make_unique<ThreadPool>(threads);
