@@ -20,4 +20,10 @@ namespace onyx::bench {
 // running at once; measured once per count.
 double measured_peak_gflops(int threads);
 
+// The same, measured now (~0.05 s of CPU per thread). The host's load moves
+// the attainable rate by 4x within minutes here (a busy SMT sibling shares
+// the FMA pipes), so a kernel's fraction of peak is taken against a probe run
+// right after it, not against one from the start of the program.
+double peak_gflops_now(int threads);
+
 }  // namespace onyx::bench

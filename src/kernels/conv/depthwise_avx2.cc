@@ -1,11 +1,13 @@
-// Depthwise plane (depthwise.h) with AVX2 + FMA. Stride-1 rows keep 8 (or
-// 16) outputs in registers across all KH x KW taps of their interior columns
-// (those whose every tap is inside the image) — one store per output instead
-// of one load/store of a row buffer per tap; border columns are summed one by
-// one. Other strides run the shared row-buffer body compiled with these flags.
+// Depthwise plane (depthwise.h) with AVX2 + FMA, for stride 1 (any dilation)
+// and stride 2 (no column dilation): the plane is copied once into a buffer
+// with zero-padded columns, then each group of 8 outputs stays in a register
+// across all KH x KW taps (one store per output instead of a row-buffer
+// load/store per tap); stride 2 takes the even elements of 16 loaded inputs.
+// Other strides run the shared row-buffer body compiled with these flags.
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kernels/conv/depthwise.h"
 
@@ -21,72 +23,59 @@ void rows_generic(const DepthwiseGeometry& g, const float* xc, const float* wc, 
 
 void depthwise_plane_avx2(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
                           bool accumulate, float* row) {
-  if (g.SW != 1) return rows_generic(g, xc, wc, bias, yc, accumulate, row);
+  const int64_t SW = g.SW, DW = g.DW;
+  if (!(SW == 1 || (SW == 2 && DW == 1))) return rows_generic(g, xc, wc, bias, yc, accumulate, row);
   const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, KH = g.KH, KW = g.KW;
-  const int64_t SH = g.SH, DH = g.DH, DW = g.DW, PT = g.PT, PL = g.PL;
-  // Interior columns: every kx in range.
-  int64_t xlo = 0, xhi = OW;
-  for (int64_t kx = 0; kx < KW; ++kx) {
-    xlo = std::max(xlo, g.lo[kx]);
-    xhi = std::min(xhi, g.hi[kx]);
+  const int64_t SH = g.SH, DH = g.DH, PT = g.PT, PL = g.PL;
+  // The plane with its columns zero-padded (left PL, right up to the last
+  // vector read): every tap of every output column is then a plain load, also
+  // on small planes (7x7) where border columns are most of the row.
+  const int64_t blocks = (OW + 7) / 8;
+  const int64_t Wp = std::max<int64_t>(PL + W, blocks * 8 * SW + (KW - 1) * DW + 8);
+  thread_local std::vector<float> pad;
+  if (pad.size() < static_cast<size_t>(H * Wp)) pad.resize(static_cast<size_t>(H * Wp));
+  for (int64_t y = 0; y < H; ++y) {
+    float* d = pad.data() + y * Wp;
+    std::fill(d, d + PL, 0.f);
+    std::copy(xc + y * W, xc + y * W + W, d + PL);
+    std::fill(d + PL + W, d + Wp, 0.f);
   }
-  if (xhi < xlo) xhi = xlo;
   const __m256 bv = _mm256_set1_ps(bias);
   for (int64_t oy = 0; oy < OH; ++oy) {
     float* yr = yc + oy * OW;
-    int64_t ky0 = 0, ky1 = 0;
-    {
-      // Taps whose input row is inside: iy = oy*SH - PT + ky*DH in [0, H).
-      const int64_t start = oy * SH - PT;
-      ky0 = start >= 0 ? 0 : (-start + DH - 1) / DH;
-      ky1 = start >= H ? 0 : std::min<int64_t>(KH, (H - 1 - start) / DH + 1);
-      if (ky1 < ky0) ky1 = ky0;
-    }
-    const float* x0 = xc + (oy * SH - PT) * W - PL;  // + ky*DH*W + ox + kx*DW
-    auto scalar_at = [&](int64_t ox) {
-      float s = bias;
-      for (int64_t ky = ky0; ky < ky1; ++ky)
-        for (int64_t kx = 0; kx < KW; ++kx) {
-          const int64_t ix = ox - PL + kx * DW;
-          if (ix < 0 || ix >= W) continue;
-          s += wc[ky * KW + kx] * x0[ky * DH * W + ox + kx * DW];
-        }
-      yr[ox] = accumulate ? yr[ox] + s : s;
-    };
-    for (int64_t ox = 0; ox < xlo; ++ox) scalar_at(ox);
-    int64_t ox = xlo;
-    for (; ox + 16 <= xhi; ox += 16) {
-      __m256 a0 = bv, a1 = bv;
+    // Taps whose input row is inside: iy = oy*SH - PT + ky*DH in [0, H).
+    const int64_t start = oy * SH - PT;
+    const int64_t ky0 = start >= 0 ? 0 : (-start + DH - 1) / DH;
+    const int64_t ky1 = std::max(ky0, start >= H ? 0 : std::min<int64_t>(KH, (H - 1 - start) / DH + 1));
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t ox = b * 8;
+      __m256 acc = bv;
       for (int64_t ky = ky0; ky < ky1; ++ky) {
-        const float* xr = x0 + ky * DH * W + ox;
+        const float* xr = pad.data() + (start + ky * DH) * Wp + ox * SW;
         const float* wr = wc + ky * KW;
-        for (int64_t kx = 0; kx < KW; ++kx) {
-          const __m256 w = _mm256_broadcast_ss(wr + kx);
-          a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xr + kx * DW), a0);
-          a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xr + kx * DW + 8), a1);
+        if (SW == 1) {
+          for (int64_t kx = 0; kx < KW; ++kx)
+            acc = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + kx), _mm256_loadu_ps(xr + kx * DW), acc);
+        } else {
+          for (int64_t kx = 0; kx < KW; ++kx) {
+            // Even elements of 16 consecutive inputs: columns ox*2 + kx.
+            const __m256 lo = _mm256_loadu_ps(xr + kx), hi = _mm256_loadu_ps(xr + kx + 8);
+            const __m256 ev = _mm256_castpd_ps(
+                _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0))), 0xD8));
+            acc = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + kx), ev, acc);
+          }
         }
       }
-      if (accumulate) {
-        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(yr + ox));
-        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(yr + ox + 8));
+      if (ox + 8 <= OW) {
+        if (accumulate) acc = _mm256_add_ps(acc, _mm256_loadu_ps(yr + ox));
+        _mm256_storeu_ps(yr + ox, acc);
+      } else {
+        alignas(32) float t[8];
+        _mm256_store_ps(t, acc);
+        for (int64_t j = 0; ox + j < OW; ++j) yr[ox + j] = accumulate ? yr[ox + j] + t[j] : t[j];
       }
-      _mm256_storeu_ps(yr + ox, a0);
-      _mm256_storeu_ps(yr + ox + 8, a1);
     }
-    for (; ox + 8 <= xhi; ox += 8) {
-      __m256 a0 = bv;
-      for (int64_t ky = ky0; ky < ky1; ++ky) {
-        const float* xr = x0 + ky * DH * W + ox;
-        const float* wr = wc + ky * KW;
-        for (int64_t kx = 0; kx < KW; ++kx)
-          a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wr + kx), _mm256_loadu_ps(xr + kx * DW), a0);
-      }
-      if (accumulate) a0 = _mm256_add_ps(a0, _mm256_loadu_ps(yr + ox));
-      _mm256_storeu_ps(yr + ox, a0);
-    }
-    for (; ox < OW; ++ox) scalar_at(ox);
   }
-  (void)row;
 }
 
 }  // namespace onyx
