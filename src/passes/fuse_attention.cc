@@ -13,6 +13,11 @@
 //
 // (Transpose<0,2,1,3> then <0,1,3,2> for K is merged into <0,2,3,1> by the
 // transpose passes, which run first.) The scale is c_q * c_k * c (or / c).
+// Llama-style decoders add, between the head split and the product, rotary
+// embeddings on Q and K (t*cos + Concat(-t[.., D/2:], t[.., :D/2])*sin) and,
+// with grouped-query attention, repeat_kv on K and V (Unsqueeze -> Expand ->
+// Reshape), K^T then being Transpose<0,1,3,2>: these become the op's Cos/Sin
+// inputs and kv_num_heads.
 // q_in/k_in/v_in are packed into one [B,S,3*H*D] input:
 //   - outputs 0,1,2 of one Split into three equal parts along the last axis
 //     (GPT-2's c_attn) are already packed: the Split's input is used;
@@ -41,18 +46,106 @@ struct HeadInput {
   ir::Node* mul = nullptr;  // optional scale
   double scale = 1.0;
   int64_t heads = 0, head_size = 0;
+  bool repeated = false;    // grouped-query: heads repeated (Unsqueeze -> Expand -> Reshape)
+  ir::Value* cos = nullptr;  // rotary embedding (rotate-half form)
+  ir::Value* sin = nullptr;
 };
 
 bool perm_is(const ir::Node* t, std::vector<int64_t> p) { return t && t->is("Transpose") && t->attr_ints("perm") == p; }
 
-// Transpose<perm>(Reshape(x)) with the reshape splitting the last axis into
-// [H, D], optionally followed by a Mul by a constant scalar.
-bool match_head(ir::Value* v, const std::vector<int64_t>& perm, bool allow_scale, HeadInput& h) {
-  if (allow_scale) {
+enum class Role { kQ, kK, kV };
+
+// A constant 1-element int64 input equal to `want` (or, for `ends`, at least it).
+bool int_input_is(const ir::Node* n, int i, int64_t want, bool at_least = false) {
+  const ir::Value* v = n->input(i);
+  if (!v || !v->is_constant() || v->constant.dtype() != DataType::kInt64 || v->constant.numel() != 1) return false;
+  const int64_t x = v->constant.data<int64_t>()[0];
+  return at_least ? x >= want : x == want;
+}
+
+// Slice of the last axis (rank 4) from `b` to `e` (e = -1: to the end), step 1.
+bool slice_last(const ir::Node* n, const ir::Value* x, int64_t b, int64_t e, int64_t d) {
+  if (!n || !n->is("Slice") || n->input(0) != x || n->opset < 10) return false;
+  if (!int_input_is(n, 1, b) || !(e < 0 ? int_input_is(n, 2, d, true) : int_input_is(n, 2, e))) return false;
+  if (!(int_input_is(n, 3, -1) || int_input_is(n, 3, 3))) return false;
+  return !n->input(4) || int_input_is(n, 4, 1);
+}
+
+// r = t * cos + Concat(-t[..., D/2:], t[..., :D/2]) * sin  -> t, cos, sin.
+ir::Value* match_rotary(ir::Value* r, HeadInput& h) {
+  ir::Node* add = producer(r, "Add");
+  if (!add) return nullptr;
+  for (int i = 0; i < 2; ++i) {
+    ir::Node* m1 = producer(add->input(i), "Mul");
+    ir::Node* m2 = producer(add->input(1 - i), "Mul");
+    if (!m1 || !m2) continue;
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b) {
+        ir::Value* t = m1->input(a);
+        ir::Value* cos = m1->input(1 - a);
+        ir::Node* cat = producer(m2->input(b), "Concat");
+        ir::Value* sin = m2->input(1 - b);
+        if (!cat || cat->num_inputs() != 2 || !pattern::is_float(t) || t->type.rank() != 4) continue;
+        const int64_t ax = cat->attr_int("axis", 0);
+        if (ax != -1 && ax != 3) continue;
+        const ir::Dim& dd = t->type.dims[3];
+        if (!dd.known() || dd.value % 2) continue;
+        const int64_t d = dd.value;
+        ir::Node* neg = producer(cat->input(0), "Neg");
+        if (!neg || !slice_last(neg->input(0) ? neg->input(0)->producer : nullptr, t, d / 2, -1, d) ||
+            !slice_last(cat->input(1)->producer, t, 0, d / 2, d))
+          continue;
+        // cos / sin: the same for every head ([.., 1, S, D] or [S, D]).
+        for (const ir::Value* c : {cos, sin}) {
+          const ir::Type& ct = c->type;
+          if (!pattern::is_float(c) || ct.rank() < 2 || ct.rank() > 4 || !(ct.dims.back() == dd)) return nullptr;
+          if (ct.rank() == 4 && !(ct.dims[1].known() && ct.dims[1].value == 1)) return nullptr;
+        }
+        h.cos = cos;
+        h.sin = sin;
+        return t;
+      }
+  }
+  return nullptr;
+}
+
+// x[:, :, None].expand(B, Hkv, n, S, D).reshape(B, Hkv*n, S, D)  -> x.
+ir::Value* match_repeat(ir::Value* v) {
+  ir::Node* r = producer(v, "Reshape");
+  ir::Node* e = r ? producer(r->input(0), "Expand") : nullptr;
+  ir::Node* u = e ? producer(e->input(0), "Unsqueeze") : nullptr;
+  if (!u) return nullptr;
+  auto axes = u->has_attr("axes") ? u->attr_ints("axes") : std::vector<int64_t>{};
+  if (u->input(1) && u->input(1)->is_constant() && u->input(1)->constant.dtype() == DataType::kInt64 &&
+      u->input(1)->constant.numel() == 1)
+    axes = {u->input(1)->constant.data<int64_t>()[0]};
+  if (axes != std::vector<int64_t>{2}) return nullptr;
+  const ir::Type& xt = u->input(0)->type;
+  const ir::Type& et = e->output(0)->type;
+  const ir::Type& rt = r->output(0)->type;
+  if (xt.rank() != 4 || et.rank() != 5 || rt.rank() != 4) return nullptr;
+  // Expand only along the new axis; the reshape merges it into the heads.
+  for (int i : {0, 1, 3, 4})
+    if (!(et.dims[i] == xt.dims[i > 2 ? i - 1 : i]) || et.dims[i].unknown()) return nullptr;
+  if (!et.dims[2].known() || !xt.dims[1].known() || !rt.dims[1].known() ||
+      rt.dims[1].value != xt.dims[1].value * et.dims[2].value)
+    return nullptr;
+  if (!(rt.dims[0] == xt.dims[0]) || !(rt.dims[2] == xt.dims[2]) || !(rt.dims[3] == xt.dims[3])) return nullptr;
+  return u->input(0);
+}
+
+// The head tensor of one role, as the exporters write it:
+//   Q: [* c] [rotary] Transpose<0,2,1,3>(Reshape(in, [B,S,H,D]))
+//   K: [* c] Transpose<0,2,3,1>(Reshape(in))                       (BERT, GPT-2)
+//      [* c] Transpose<0,1,3,2>([repeat] [rotary] Transpose<0,2,1,3>(Reshape(in)))   (Llama)
+//   V: [repeat] Transpose<0,2,1,3>(Reshape(in))
+bool match_head(ir::Value* v, Role role, HeadInput& h) {
+  if (role != Role::kV) {
     if (ir::Node* m = producer(v, "Mul")) {
       for (int i = 0; i < 2; ++i) {
         auto s = pattern::scalar(m->input(1 - i));
-        if (s && m->input(i) && m->input(i)->producer && m->input(i)->producer->is("Transpose")) {
+        if (s && m->input(i) && m->input(i)->producer &&
+            (m->input(i)->producer->is("Transpose") || m->input(i)->producer->is("Add"))) {
           h.mul = m;
           h.scale = *s;
           v = m->input(i);
@@ -62,7 +155,23 @@ bool match_head(ir::Value* v, const std::vector<int64_t>& perm, bool allow_scale
     }
   }
   ir::Node* t = producer(v, "Transpose");
-  if (!perm_is(t, perm)) return false;
+  if (role == Role::kK && perm_is(t, {0, 2, 3, 1})) {
+    // BERT / GPT-2: one transpose straight from the split heads.
+  } else {
+    if (role == Role::kK) {
+      if (!perm_is(t, {0, 1, 3, 2})) return false;
+      v = t->input(0);
+    }
+    if (role != Role::kQ)
+      if (ir::Value* x = match_repeat(v)) {
+        h.repeated = true;
+        v = x;
+      }
+    if (role != Role::kV)
+      if (ir::Value* x = match_rotary(v, h)) v = x;
+    t = producer(v, "Transpose");
+    if (!perm_is(t, {0, 2, 1, 3})) return false;
+  }
   ir::Node* r = producer(t->input(0), "Reshape");
   if (!r) return false;
   const ir::Type& rt = r->output(0)->type;
@@ -229,12 +338,18 @@ int fuse_attention(ir::Graph& g, const SessionOptions&) {
     if (!merge || !merge->is("Reshape")) continue;
     // ---- Q, K, V ----
     HeadInput q, k, v;
-    if (!match_head(qk->input(0), {0, 2, 1, 3}, true, q) || !match_head(qk->input(1), {0, 2, 3, 1}, true, k) ||
-        !match_head(pv->input(1), {0, 2, 1, 3}, false, v))
+    if (!match_head(qk->input(0), Role::kQ, q) || !match_head(qk->input(1), Role::kK, k) ||
+        !match_head(pv->input(1), Role::kV, v))
       continue;
-    if (q.heads != k.heads || q.heads != v.heads || q.head_size != k.head_size || q.head_size != v.head_size) continue;
-    if (!(q.in->type == k.in->type) || !(q.in->type == v.in->type)) continue;
-    const int64_t hidden = q.heads * q.head_size;
+    // Grouped-query attention: K and V have fewer heads, repeated to match Q's.
+    if (k.heads != v.heads || q.heads % k.heads != 0 || q.head_size != k.head_size || q.head_size != v.head_size) continue;
+    if (k.repeated != v.repeated || k.repeated != (k.heads != q.heads)) continue;
+    // Rotary: Q and K rotated by the same tables, or neither.
+    if (q.cos != k.cos || q.sin != k.sin) continue;
+    if (!(k.in->type.dims[0] == q.in->type.dims[0]) || !(k.in->type.dims[1] == q.in->type.dims[1]) ||
+        !(v.in->type.dims[0] == q.in->type.dims[0]) || !(v.in->type.dims[1] == q.in->type.dims[1]))
+      continue;
+    const int64_t hidden = q.heads * q.head_size, kv_hidden = k.heads * k.head_size;
     // The merge Reshape must give [B,S,H*D] (then it is dropped) or a shape
     // whose constant has no copied (0) dims (then it stays, on [B,S,H*D]).
     const ir::Type& mt = merge->output(0)->type;
@@ -269,9 +384,10 @@ int fuse_attention(ir::Graph& g, const SessionOptions&) {
       bool equal = !split->input(1) && (!split->has_attr("split"));
       if (split->input(1) && split->input(1)->is_constant() && split->input(1)->constant.numel() == 3) {
         const int64_t* sp = split->input(1)->constant.data<int64_t>();
-        equal = sp[0] == hidden && sp[1] == hidden && sp[2] == hidden;
+        equal = sp[0] == hidden && sp[1] == kv_hidden && sp[2] == kv_hidden;
       }
-      if (split->has_attr("split")) equal = split->attr_ints("split") == std::vector<int64_t>{hidden, hidden, hidden};
+      if (split->has_attr("split")) equal = split->attr_ints("split") == std::vector<int64_t>{hidden, kv_hidden, kv_hidden};
+      if (!split->input(1) && !split->has_attr("split") && hidden != kv_hidden) equal = false;
       if (equal && (ax == -1 || ax == r - 1)) qkv = split->input(0);
     }
     if (!qkv) {
@@ -290,9 +406,12 @@ int fuse_attention(ir::Graph& g, const SessionOptions&) {
     // ---- the fused node ----
     std::vector<ir::Attribute> attrs = {pattern::attr_i("num_heads", q.heads),
                                         pattern::attr_f("scale", static_cast<float>(scale))};
-    std::vector<ir::Value*> ins = {qkv};
+    if (k.heads != q.heads) attrs.push_back(pattern::attr_i("kv_num_heads", k.heads));
+    std::vector<ir::Value*> ins = {qkv, nullptr};
     if (mask && is_causal_mask(mask)) attrs.push_back(pattern::attr_i("causal", 1));
-    else if (mask) ins.push_back(mask);
+    else if (mask) ins[1] = mask;
+    if (q.cos) ins.insert(ins.end(), {q.cos, q.sin});
+    else if (!ins[1]) ins.pop_back();
     ir::Node* mha = g.add_node("MultiHeadAttention", "com.onyx", ins, 1, g.unique_name(base + "_mha"), attrs);
     mha->opset = 1;
     mha->output(0)->type = q.in->type;

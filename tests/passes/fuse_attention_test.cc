@@ -206,15 +206,18 @@ TEST(FuseAttention, SavedModelReloadsWithTheSameOutputs) {
   expect_close(out[0].tensor(), o.outputs[0], 1e-6f, "reloaded output");
 }
 
-// The kernels against each other on a grouped-query, batched, causal case.
+// The kernels against each other on a grouped-query, batched, rotary case,
+// with and without causal masking (two query blocks).
 TEST(MultiHeadAttentionKernel, FastMatchesReferenceGqaCausalMasked) {
   for (bool causal : {false, true}) {
     ModelBuilder mb(17);
     const int64_t B = 2, T = 70, Hq = 4, Hkv = 2, Dh = 8;
     ir::Value* qkv = mb.input("qkv", DataType::kFloat, {B, T, (Hq + 2 * Hkv) * Dh});
     ir::Value* mask = mb.input("mask", DataType::kFloat, {B, 1, 1, T});
+    ir::Value* cos = mb.input("cos", DataType::kFloat, {B, 1, T, Dh});
+    ir::Value* sin = mb.input("sin", DataType::kFloat, {B, 1, T, Dh});
     mb.model().opsets["com.onyx"] = 1;
-    ir::Value* y = mb.node("MultiHeadAttention", {qkv, mask},
+    ir::Value* y = mb.node("MultiHeadAttention", {qkv, mask, cos, sin},
                            {ModelBuilder::attr_int("num_heads", Hq), ModelBuilder::attr_int("kv_num_heads", Hkv),
                             ModelBuilder::attr_int("causal", causal)},
                            1, "com.onyx");
@@ -222,10 +225,12 @@ TEST(MultiHeadAttentionKernel, FastMatchesReferenceGqaCausalMasked) {
     mb.output(y);
     Tensor m = random_floats({B, 1, 1, T}, 3, -1.f, 0.f);
     m.data<float>()[5] = -INFINITY;
-    std::vector<Tensor> in = {random_floats({B, T, (Hq + 2 * Hkv) * Dh}, 9, -3.f, 3.f), m};
+    std::vector<Tensor> in = {random_floats({B, T, (Hq + 2 * Hkv) * Dh}, 9, -3.f, 3.f), m,
+                              random_floats({B, 1, T, Dh}, 10), random_floats({B, 1, T, Dh}, 11)};
     std::string bytes = mb.bytes();
-    Optimized fast = run_level(bytes, OptLevel::kDisabled, {"qkv", "mask"}, in, false);
-    Optimized ref = run_level(bytes, OptLevel::kDisabled, {"qkv", "mask"}, in, true);
+    const std::vector<std::string> names = {"qkv", "mask", "cos", "sin"};
+    Optimized fast = run_level(bytes, OptLevel::kDisabled, names, in, false);
+    Optimized ref = run_level(bytes, OptLevel::kDisabled, names, in, true);
     expect_close(fast.outputs[0], ref.outputs[0], 1e-5f, causal ? "causal" : "masked");
     EXPECT_EQ(fast.outputs[0].shape(), (Shape{B, T, Hq * Dh}));
   }

@@ -2,8 +2,9 @@
 // attribute parsing, shape checks and the additive mask's broadcast, used by
 // the reference kernel (attention_ref.cc) and the fast one (attention_fast.cc).
 //
-//   MultiHeadAttention(QKV [B,S,(H+2*Hkv)*D], Mask? ) -> [B,S,H*D]
-//   per batch b and head h (kv head g = h / (H/Hkv)):
+//   MultiHeadAttention(QKV [B,S,(H+2*Hkv)*D], Mask?, Cos?, Sin?) -> [B,S,H*D]
+//   per batch b and head h (kv head g = h / (H/Hkv)), Q and K rotated by
+//   Cos/Sin (rotate-half rotary embedding) when given:
 //     P = softmax(scale * Q_bh K_bg^T + Mask[b,h] (+ causal -inf above the diagonal))
 //     Y_bh = P V_bg
 //   A row whose scores are all -inf gives zeros (not NaN), as the exporters'
@@ -44,9 +45,22 @@ struct MhaShape {
   // Mask strides (0 where broadcast) in elements over [B, H, S(query), S(key)].
   const float* mask = nullptr;
   int64_t mb = 0, mh = 0, mq = 0, mk = 0;
+  // Rotary embedding of Q and K (rotate-half form): cos/sin rows of D values
+  // per (batch, position); cs_b = 0 when shared by the batch.
+  const float* cos = nullptr;
+  const float* sin = nullptr;
+  int64_t cs_b = 0;
 };
 
-inline MhaShape mha_shape(const MhaAttrs& a, const Tensor& qkv, const Tensor* mask) {
+// r' = r * cos + rotate_half(r) * sin, rotate_half(r) = [-r[D/2:], r[:D/2]].
+inline void rotary_row(const float* r, const float* c, const float* s, int64_t d, float* out) {
+  const int64_t h = d / 2;
+  for (int64_t i = 0; i < h; ++i) out[i] = r[i] * c[i] - r[i + h] * s[i];
+  for (int64_t i = h; i < d; ++i) out[i] = r[i] * c[i] + r[i - h] * s[i];
+}
+
+inline MhaShape mha_shape(const MhaAttrs& a, const Tensor& qkv, const Tensor* mask, const Tensor* cos = nullptr,
+                          const Tensor* sin = nullptr) {
   if (qkv.dtype() != DataType::kFloat) fail(ErrorCode::kInvalidArgument, "QKV must be float32, got ", qkv.describe());
   if (qkv.rank() != 3) fail(ErrorCode::kInvalidArgument, "QKV ", qkv.describe(), " must be 3-D [batch, seq, hidden]");
   MhaShape s;
@@ -80,6 +94,19 @@ inline MhaShape mha_shape(const MhaAttrs& a, const Tensor& qkv, const Tensor* ma
     s.mh = strides[1];
     s.mq = strides[2];
     s.mk = strides[3];
+  }
+  if (cos || sin) {
+    if (!cos || !sin || cos->dtype() != DataType::kFloat || sin->dtype() != DataType::kFloat ||
+        cos->shape() != sin->shape())
+      fail(ErrorCode::kInvalidArgument, "Cos and Sin must both be given, float32, of one shape");
+    const int64_t row = s.seq * s.head;
+    if (s.head % 2 != 0 || row == 0 || (cos->numel() != row && cos->numel() != s.batch * row) || cos->rank() < 2 ||
+        cos->dim(cos->rank() - 1) != s.head)
+      fail(ErrorCode::kInvalidArgument, "Cos ", cos->describe(), " must hold [seq ", s.seq, ", head size ", s.head,
+           "] values (per batch or shared), head size even");
+    s.cos = cos->data<float>();
+    s.sin = sin->data<float>();
+    s.cs_b = cos->numel() == row ? 0 : row;
   }
   return s;
 }

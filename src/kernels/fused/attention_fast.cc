@@ -31,7 +31,8 @@ class MultiHeadAttentionFast final : public Kernel {
 
   void run(KernelContext& ctx) const override {
     const Tensor& qkv = ctx.input(0);
-    const fused::MhaShape s = fused::mha_shape(attrs_, qkv, ctx.optional_input(1));
+    const fused::MhaShape s =
+        fused::mha_shape(attrs_, qkv, ctx.optional_input(1), ctx.optional_input(2), ctx.optional_input(3));
     Tensor& y = ctx.output(0, {s.batch, s.seq, s.out_row}, DataType::kFloat);
     if (y.empty()) return;
     const float* x = qkv.data<float>();
@@ -42,7 +43,7 @@ class MultiHeadAttentionFast final : public Kernel {
     const bool causal = attrs_.causal;
     const ukernel::VecFn vexp = ukernel::vmath(isa_).exp;
     parallel_for(ctx.pool(), s.batch * H * blocks, 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> scores;
+      std::vector<float> scores, qrot, krot;
       for (int64_t item = begin; item < end; ++item) {
         const int64_t blk = item % blocks, h = (item / blocks) % H, b = item / blocks / H, g = h / G;
         const int64_t i0 = blk * kQueryBlock, rows = std::min(kQueryBlock, S - i0);
@@ -51,8 +52,22 @@ class MultiHeadAttentionFast final : public Kernel {
         float* sc = scores.data();
         const float* q = x + (b * S + i0) * s.row + h * D;
         const float* k = x + b * S * s.row + k_off + g * D;
+        int64_t ldq = s.row, ldk = s.row;
+        if (s.cos) {
+          // Rotate this block's queries and the keys it reads into contiguous [rows|keys, D] buffers.
+          qrot.resize(static_cast<size_t>(rows * D));
+          krot.resize(static_cast<size_t>(keys * D));
+          const float *cb = s.cos + b * s.cs_b, *sb = s.sin + b * s.cs_b;
+          for (int64_t r = 0; r < rows; ++r)
+            fused::rotary_row(q + r * s.row, cb + (i0 + r) * D, sb + (i0 + r) * D, D, qrot.data() + r * D);
+          for (int64_t j = 0; j < keys; ++j)
+            fused::rotary_row(k + j * s.row, cb + j * D, sb + j * D, D, krot.data() + j * D);
+          q = qrot.data();
+          k = krot.data();
+          ldq = ldk = D;
+        }
         const float* v = x + b * S * s.row + v_off + g * D;
-        ukernel::sgemm(isa_, false, true, rows, keys, D, s.scale, q, s.row, k, s.row, 0.f, sc, keys, {}, nullptr);
+        ukernel::sgemm(isa_, false, true, rows, keys, D, s.scale, q, ldq, k, ldk, 0.f, sc, keys, {}, nullptr);
         for (int64_t r = 0; r < rows; ++r) {
           float* row = sc + r * keys;
           const int64_t i = i0 + r;

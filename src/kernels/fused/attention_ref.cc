@@ -16,22 +16,30 @@ class MultiHeadAttentionRef final : public Kernel {
 
   void run(KernelContext& ctx) const override {
     const Tensor& qkv = ctx.input(0);
-    const fused::MhaShape s = fused::mha_shape(attrs_, qkv, ctx.optional_input(1));
+    const fused::MhaShape s =
+        fused::mha_shape(attrs_, qkv, ctx.optional_input(1), ctx.optional_input(2), ctx.optional_input(3));
     Tensor& y = ctx.output(0, {s.batch, s.seq, s.out_row}, DataType::kFloat);
     if (y.empty()) return;
     const float* x = qkv.data<float>();
     float* out = y.data<float>();
     const int64_t H = attrs_.num_heads, G = H / attrs_.kv_num_heads, D = s.head, S = s.seq;
     const int64_t k_off = H * D, v_off = k_off + attrs_.kv_num_heads * D;
-    std::vector<float> p(static_cast<size_t>(S));
+    std::vector<float> p(static_cast<size_t>(S)), qr(static_cast<size_t>(D)), kr(static_cast<size_t>(D));
+    // Q or K row `r` of token t in batch b, rotated when Cos/Sin are given.
+    auto rotated = [&](const float* r, int64_t b, int64_t t, std::vector<float>& buf) {
+      if (!s.cos) return r;
+      const int64_t o = b * s.cs_b + t * D;
+      fused::rotary_row(r, s.cos + o, s.sin + o, D, buf.data());
+      return static_cast<const float*>(buf.data());
+    };
     for (int64_t b = 0; b < s.batch; ++b)
       for (int64_t h = 0; h < H; ++h) {
         const int64_t g = h / G;
         for (int64_t i = 0; i < S; ++i) {
-          const float* q = x + (b * S + i) * s.row + h * D;
+          const float* q = rotated(x + (b * S + i) * s.row + h * D, b, i, qr);
           float mx = -std::numeric_limits<float>::infinity();
           for (int64_t j = 0; j < S; ++j) {
-            const float* k = x + (b * S + j) * s.row + k_off + g * D;
+            const float* k = rotated(x + (b * S + j) * s.row + k_off + g * D, b, j, kr);
             float dot = 0;
             for (int64_t d = 0; d < D; ++d) dot += q[d] * k[d];
             float v = dot * s.scale;
