@@ -173,13 +173,17 @@ void pack_whole(float* dst, const Operand& op, int64_t rows, int64_t K, int widt
   });
 }
 
+// Below this many flops a product runs on the calling thread alone (~2 MFLOP:
+// tens of microseconds, less than handing work to another thread costs here).
+constexpr int64_t kMinParallelFlops = int64_t{2} << 20;
+
 // M = 1 with raw operands: a matrix-vector product straight from B, which is
 // read once (packing it would cost as much as the product, and memory).
 void gemv(int64_t N, int64_t K, const Operand& A, const Operand& B, float beta, float* C, const Epilogue& epi,
           ThreadPool* pool) {
   std::vector<float> a(static_cast<size_t>(K));
   for (int64_t k = 0; k < K; ++k) a[static_cast<size_t>(k)] = A.scale * (A.row_major_rk ? A.x[k] : A.x[k * A.ld]);
-  parallel_for(pool, N, 256, [&](int64_t n0, int64_t n1) {
+  parallel_for(pool, N, std::max<int64_t>(256, kMinParallelFlops / 2 / std::max<int64_t>(K, 1)), [&](int64_t n0, int64_t n1) {
     float* c = C + n0;
     const int64_t cols = n1 - n0;
     if (B.row_major_rk) {
@@ -243,6 +247,7 @@ void gemm_driver(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const
     }
     return;
   }
+  if (2 * M * N * K < kMinParallelFlops) pool = nullptr;
   gemm_block(kern, M, N, K, A, B, beta, C, ldc, epi, pool);
 }
 

@@ -238,7 +238,9 @@ class ConvFast final : public Kernel {
     }
     const DepthwiseGeometry dg{H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo.data(), hi.data()};
     const DepthwisePlaneFn plane = isa_ >= Isa::kAvx2 ? depthwise_plane_avx2 : depthwise_plane_portable;
-    parallel_for(pool, s.batch * C, 1, [&](int64_t p0, int64_t p1) {
+    // ~64K multiply-adds per task: a 7x7 plane alone is too little to hand to another thread.
+    const int64_t plane_work = std::max<int64_t>(1, OH * OW * KH * KW);
+    parallel_for(pool, s.batch * C, std::max<int64_t>(1, 65536 / plane_work), [&](int64_t p0, int64_t p1) {
       std::vector<float> row(static_cast<size_t>(OW));
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t c = p % C;
