@@ -108,8 +108,14 @@ void pack_panels(float* dst, const float* x, int64_t ldx, bool row_major_rk, int
         for (int64_t k = 0; k < kc; ++k) d[k * width + i] = 0.f;
     } else if (valid == width && scale == 1.f) {
       // Element (r, k) at x[k * ldx + r], a full panel: one contiguous copy per k.
-      for (int64_t k = 0; k < kc; ++k)
-        std::memcpy(d + k * width, x + (k0 + k) * ldx + base, sizeof(float) * static_cast<size_t>(width));
+      // Fixed-size copies (inlined moves): a variable-size memcpy is a library call per k.
+      if (width == 16)
+        for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * 16, x + (k0 + k) * ldx + base, 64);
+      else if (width == 8)
+        for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * 8, x + (k0 + k) * ldx + base, 32);
+      else
+        for (int64_t k = 0; k < kc; ++k)
+          std::memcpy(d + k * width, x + (k0 + k) * ldx + base, sizeof(float) * static_cast<size_t>(width));
     } else {
       for (int64_t k = 0; k < kc; ++k) {
         const float* src = x + (k0 + k) * ldx + base;
