@@ -1,6 +1,7 @@
 // Matrix-product fusions (level extended):
 //   MatMul + Add(constant bias [N]) [+ activation] -> com.onyx FusedMatMul
 //   MatMul + activation                            -> com.onyx FusedMatMul
+//   (activation: an ONNX activation op, com.onyx Gelu / FastGelu, or x * Sigmoid(x) as Silu)
 //   Gemm + activation                              -> com.onyx FusedGemm
 // The fused kernels add the bias and apply the activation in the GEMM's
 // store, while each output tile is still in L1.
@@ -45,6 +46,21 @@ void add_activation_attrs(std::vector<ir::Attribute>& attrs, const std::string& 
   }
 }
 
+// x * Sigmoid(x) (SiLU / Swish as exporters write it, e.g. Llama's gated
+// MLP): the Mul, with the Sigmoid in *sig, when x has no other reader.
+ir::Node* silu_of(ir::Value* x, ir::Node** sig) {
+  if (!x || x->is_graph_output || x->uses.size() != 2) return nullptr;
+  ir::Node* s = nullptr;
+  for (const ir::Use& u : x->uses)
+    if (u.node->is("Sigmoid") && u.index == 0) s = u.node;
+  ir::Node* m = s ? sole_consumer(s->output(0)) : nullptr;
+  if (!m || !m->is("Mul") || m->num_inputs() != 2) return nullptr;
+  if (!((m->input(0) == x && m->input(1) == s->output(0)) || (m->input(1) == x && m->input(0) == s->output(0))))
+    return nullptr;
+  *sig = s;
+  return m;
+}
+
 int fuse_matmul(ir::Graph& g, const SessionOptions&) {
   int changes = 0;
   std::vector<ir::Node*> prods;
@@ -71,6 +87,8 @@ int fuse_matmul(ir::Graph& g, const SessionOptions&) {
     std::vector<float> params;
     ir::Node* act = sole_consumer(out);
     if (act && !(act->input(0) == out && activation_from_op(*act, &act_name, &params))) act = nullptr;
+    ir::Node* sigmoid = nullptr;
+    if (!act && (act = silu_of(out, &sigmoid))) act_name = "Silu";
     if (!add && !act) continue;
     std::vector<ir::Attribute> attrs;
     if (gemm) attrs = mm->attrs;
@@ -91,7 +109,7 @@ int fuse_matmul(ir::Graph& g, const SessionOptions&) {
     ir::Value* final_out = last->output(0);
     g.replace_uses(final_out, fused->output(0));
     fused->output(0)->type = final_out->type;
-    for (ir::Node* n : {act, add, mm})
+    for (ir::Node* n : {act, sigmoid, add, mm})
       if (n) g.remove_node(n);
     ++changes;
   }

@@ -88,3 +88,36 @@ TEST(GeluKernels, FastMatchesReference) {
 
 }  // namespace
 }  // namespace onyx::test
+
+namespace onyx::test {
+namespace {
+
+// Llama's gated MLP: silu(x W1) * (x W3), silu written as h * Sigmoid(h).
+std::string gated_mlp(bool sigmoid_escapes) {
+  ModelBuilder mb(17);
+  ir::Value* x = mb.input("x", DataType::kFloat, {2, 3, 8});
+  ir::Value* h = mb.node("MatMul", {x, fconst(mb, "w1", {8, 16}, 1)});
+  ir::Value* sig = mb.node("Sigmoid", {h});
+  ir::Value* act = mb.node("Mul", {h, sig});
+  ir::Value* up = mb.node("MatMul", {x, fconst(mb, "w3", {8, 16}, 2)});
+  mb.output(mb.node("MatMul", {mb.node("Mul", {act, up}), fconst(mb, "w2", {16, 8}, 3)}));
+  if (sigmoid_escapes) mb.output(sig);
+  return mb.bytes();
+}
+
+TEST(FuseSilu, SigmoidTimesInputIsTheMatMulEpilogue) {
+  Optimized o = check_against_unoptimized(gated_mlp(false), OptLevel::kExtended, {"x"}, in());
+  EXPECT_EQ(o.count("Sigmoid"), 0);
+  int silu = 0;
+  for (const auto& n : o.session->model().graph->nodes())
+    silu += n->op_type == "FusedMatMul" && n->attr_string("activation", "") == "Silu";
+  EXPECT_EQ(silu, 1);
+}
+
+TEST(FuseSilu, SigmoidReadElsewhereStays) {
+  Optimized o = check_against_unoptimized(gated_mlp(true), OptLevel::kExtended, {"x"}, in());
+  EXPECT_EQ(o.count("Sigmoid"), 1);
+}
+
+}  // namespace
+}  // namespace onyx::test
