@@ -151,6 +151,20 @@ grep -q '^{' <<<"$out" && fail "bench-text: JSON printed without --json"
 run_cmd bench-bad-iters 2 "$onyx" bench "$m/add.onnx" --iters 0 && has bench-bad-iters "$err" "--iters"
 run_cmd bench-missing 1 "$onyx" bench "$m/nothere.onnx" && has bench-missing "$err" "nothere.onnx"
 
+# ---- optimize ----------------------------------------------------------------------
+run_cmd optimize 0 "$onyx" optimize "$m/add.onnx" "$tmp/add.opt.onnx" --level extended &&
+  has optimize "$out" "wrote $tmp/add.opt.onnx"
+# The saved model loads and gives the original's outputs (same seeded random inputs).
+run_cmd optimize-run-orig 0 "$onyx" run "$m/add.onnx" --dim N=4 --output-dir "$tmp/orig" &&
+  run_cmd optimize-run-opt 0 "$onyx" run "$tmp/add.opt.onnx" --dim N=4 --output-dir "$tmp/opt" &&
+  { cmp -s "$tmp/orig/relu_out.npy" "$tmp/opt/relu_out.npy" || fail "optimize: the saved model's output differs"; }
+run_cmd optimize-help 0 "$onyx" optimize --help && has optimize-help "$out" "--level"
+run_cmd optimize-bad-level 2 "$onyx" optimize "$m/add.onnx" "$tmp/x.onnx" --level max &&
+  has optimize-bad-level "$err" "--level 'max'"
+run_cmd optimize-one-arg 2 "$onyx" optimize "$m/add.onnx"
+run_cmd optimize-missing 1 "$onyx" optimize "$m/nothere.onnx" "$tmp/y.onnx" && has optimize-missing "$err" "nothere.onnx"
+run_cmd optimize-unwritable 1 "$onyx" optimize "$m/add.onnx" "$tmp/no/such/dir/z.onnx" && has optimize-unwritable "$err" "z.onnx"
+
 if [ "$failures" -ne 0 ]; then
   echo "test_cli: $failures check(s) failed" >&2
   exit 1
