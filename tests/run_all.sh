@@ -18,6 +18,7 @@ else
 fi
 tests/cli/test_cli.sh "$build"
 tests/models/check_models.sh "$build"
+/usr/bin/python3 tests/models/exporter_styles.py "$build"
 PYTHONPATH="$build/python" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 tests/install/test_install.sh "$build"
 tests/python/test_pip_install.sh "$build"
