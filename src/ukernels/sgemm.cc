@@ -375,18 +375,12 @@ void apply_activation(float* x, int64_t n, const Epilogue& epi) {
     case Act::kClip:
       for (int64_t i = 0; i < n; ++i) x[i] = std::min(std::max(x[i], epi.p0), epi.p1);
       return;
-    case Act::kLeakyRelu:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] >= 0.f ? x[i] : x[i] * epi.p0;
-      return;
+    case Act::kLeakyRelu: vmath().leaky_relu(x, x, n, epi.p0, 0.f); return;
     // The transcendental ones run on the vectorised math of the active ISA.
     case Act::kSigmoid: vmath().sigmoid(x, x, n); return;
     case Act::kTanh: vmath().tanh(x, x, n); return;
-    case Act::kHardSigmoid:
-      for (int64_t i = 0; i < n; ++i) x[i] = std::min(1.f, std::max(0.f, epi.p0 * x[i] + epi.p1));
-      return;
-    case Act::kHardSwish:
-      for (int64_t i = 0; i < n; ++i) x[i] = x[i] * std::min(1.f, std::max(0.f, x[i] * (1.f / 6.f) + 0.5f));
-      return;
+    case Act::kHardSigmoid: vmath().hard_sigmoid(x, x, n, epi.p0, epi.p1); return;
+    case Act::kHardSwish: vmath().hard_swish(x, x, n, 0.f, 0.f); return;
     case Act::kSilu: vmath().silu(x, x, n); return;
     case Act::kGelu: vmath().gelu(x, x, n); return;
     case Act::kGeluTanh: vmath().gelu_tanh(x, x, n); return;

@@ -57,8 +57,19 @@ void softmax_row_scalar(const float* x, float* y, int64_t n, bool log) {
   }
 }
 
-const VMath kScalar{exp_scalar, tanh_scalar, sigmoid_scalar, erf_scalar, gelu_scalar, gelu_tanh_scalar, silu_scalar,
-                    softmax_row_scalar};
+void hard_sigmoid_scalar(const float* x, float* y, int64_t n, float a, float b) {
+  for (int64_t i = 0; i < n; ++i) y[i] = std::min(1.f, std::max(0.f, a * x[i] + b));
+}
+void hard_swish_scalar(const float* x, float* y, int64_t n, float, float) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * std::min(1.f, std::max(0.f, x[i] * (1.f / 6.f) + 0.5f));
+}
+void leaky_relu_scalar(const float* x, float* y, int64_t n, float a, float) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] >= 0.f ? x[i] : x[i] * a;
+}
+
+const VMath kScalar{exp_scalar,         tanh_scalar,       sigmoid_scalar,    erf_scalar,
+                    gelu_scalar,        gelu_tanh_scalar,  silu_scalar,       hard_sigmoid_scalar,
+                    hard_swish_scalar,  leaky_relu_scalar, softmax_row_scalar};
 
 }  // namespace
 

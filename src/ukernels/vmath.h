@@ -20,8 +20,14 @@ namespace onyx::ukernel {
 // y[i] = f(x[i]) for i < n; y may be x (in place).
 using VecFn = void (*)(const float* x, float* y, int64_t n);
 
+// The same with two parameters (HardSigmoid alpha, beta; LeakyRelu alpha in p0).
+using VecFn2 = void (*)(const float* x, float* y, int64_t n, float p0, float p1);
+
 struct VMath {
   VecFn exp, tanh, sigmoid, erf, gelu, gelu_tanh, silu;
+  // min(1, max(0, p0 x + p1)); x * min(1, max(0, x/6 + 1/2)); x >= 0 ? x : p0 x.
+  // NaN: HardSigmoid gives 0, HardSwish and LeakyRelu NaN (as the scalar loops).
+  VecFn2 hard_sigmoid, hard_swish, leaky_relu;
   // y = softmax(x) over one contiguous row of n (log_softmax when `log`).
   void (*softmax_row)(const float* x, float* y, int64_t n, bool log);
 };

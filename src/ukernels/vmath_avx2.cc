@@ -169,8 +169,36 @@ void softmax_row_avx2(const float* x, float* y, int64_t n, bool log) {
   }
 }
 
-const VMath kAvx2{map<exp8>, map<tanh8>, map<sigmoid8>, map<erf8>, map<gelu8>, map<gelu_tanh8>, map<silu8>,
-                  softmax_row_avx2};
+// Two-parameter maps: 8 at a time, the tail through a zero-padded block.
+template <__m256 (*F)(__m256, __m256, __m256)>
+void map2(const float* x, float* y, int64_t n, float p0, float p1) {
+  const __m256 a = set1(p0), b = set1(p1);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, F(_mm256_loadu_ps(x + i), a, b));
+  if (i < n) {
+    alignas(32) float buf[8] = {};
+    const int64_t t = n - i;
+    for (int64_t j = 0; j < t; ++j) buf[j] = x[i + j];
+    _mm256_store_ps(buf, F(_mm256_load_ps(buf), a, b));
+    for (int64_t j = 0; j < t; ++j) y[i + j] = buf[j];
+  }
+}
+// max_ps(v, 0) returns 0 for NaN v (the second operand), as std::max(0.f, v) does.
+inline __m256 hard_sigmoid8(__m256 x, __m256 a, __m256 b) {
+  const __m256 t = _mm256_max_ps(_mm256_fmadd_ps(a, x, b), _mm256_setzero_ps());
+  return _mm256_min_ps(t, set1(1.f));
+}
+inline __m256 hard_swish8(__m256 x, __m256, __m256) {
+  const __m256 t = _mm256_max_ps(_mm256_fmadd_ps(x, set1(1.f / 6.f), set1(0.5f)), _mm256_setzero_ps());
+  return _mm256_mul_ps(x, _mm256_min_ps(t, set1(1.f)));
+}
+inline __m256 leaky_relu8(__m256 x, __m256 a, __m256) {
+  return _mm256_blendv_ps(_mm256_mul_ps(x, a), x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
+
+const VMath kAvx2{map<exp8>,  map<tanh8>,      map<sigmoid8>,        map<erf8>,
+                  map<gelu8>, map<gelu_tanh8>, map<silu8>,           map2<hard_sigmoid8>,
+                  map2<hard_swish8>, map2<leaky_relu8>, softmax_row_avx2};
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -76,6 +77,40 @@ TEST(VMath, MatchesCmathOnEveryIsa) {
     check("gelu_tanh", v.gelu_tanh,
           [](double a) { return 0.5 * a * (1 + std::tanh(0.7978845608028654 * (a + 0.044715 * a * a * a))); }, 1e-6,
           1e-7);
+  }
+}
+
+TEST(VMath, PiecewiseActivationsOnEveryIsa) {
+  std::vector<float> x = inputs(), y(x.size());
+  const int64_t n = static_cast<int64_t>(x.size());
+  for (Isa isa : isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    const VMath& v = vmath(isa);
+    auto expect = [&](const char* name, double (*ref)(double, double, double), double p0, double p1) {
+      for (int64_t len : {n, int64_t{13}}) {  // the long array and a tail-only length
+        std::fill(y.begin(), y.end(), -7.f);
+        if (name[0] == 's') v.hard_sigmoid(x.data(), y.data(), len, static_cast<float>(p0), static_cast<float>(p1));
+        else if (name[0] == 'w') v.hard_swish(x.data(), y.data(), len, 0.f, 0.f);
+        else v.leaky_relu(x.data(), y.data(), len, static_cast<float>(p0), 0.f);
+        for (int64_t i = 0; i < len; ++i) {
+          const double want = ref(x[static_cast<size_t>(i)], p0, p1), got = y[static_cast<size_t>(i)];
+          if (std::isnan(want)) EXPECT_TRUE(std::isnan(got)) << name << "(" << x[static_cast<size_t>(i)] << ")";
+          else if (std::isinf(want)) EXPECT_EQ(got, want) << name << "(" << x[static_cast<size_t>(i)] << ")";
+          else
+            EXPECT_NEAR(got, want, 1e-6 * std::fabs(want) + 3e-7) << name << "(" << x[static_cast<size_t>(i)] << ")";
+        }
+      }
+    };
+    // NaN: HardSigmoid 0, HardSwish and LeakyRelu NaN (the scalar loops' behaviour).
+    // Absolute 3e-7: x/6 + 1/2 cancels near the kink, in any float evaluation.
+    expect("sigmoid (hard)", [](double a, double al, double be) {
+      return std::isnan(a) ? 0.0 : std::min(1.0, std::max(0.0, static_cast<double>(static_cast<float>(al * a + be))));
+    }, 0.2, 0.5);
+    expect("wish (hard)", [](double a, double, double) {
+      return std::isnan(a) ? a : a * std::min(1.0, std::max(0.0, a / 6.0 + 0.5));
+    }, 0, 0);
+    expect("leaky", [](double a, double al, double) { return a >= 0 ? a : a * static_cast<double>(static_cast<float>(al)); },
+           0.01, 0);
   }
 }
 
