@@ -107,7 +107,7 @@ class Reader {
       if (b.size() % 4) error("packed float field of ", b.size(), " bytes");
       size_t n = out.size();
       out.resize(n + b.size() / 4);
-      std::memcpy(out.data() + n, b.data(), b.size());
+      if (!b.empty()) std::memcpy(out.data() + n, b.data(), b.size());  // an empty run may leave data() null
     } else {
       out.push_back(f32());
     }
@@ -118,7 +118,7 @@ class Reader {
       if (b.size() % 8) error("packed double field of ", b.size(), " bytes");
       size_t n = out.size();
       out.resize(n + b.size() / 8);
-      std::memcpy(out.data() + n, b.data(), b.size());
+      if (!b.empty()) std::memcpy(out.data() + n, b.data(), b.size());  // an empty run may leave data() null
     } else {
       out.push_back(f64());
     }
