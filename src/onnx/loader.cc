@@ -1,5 +1,6 @@
 #include "onnx/loader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -8,6 +9,7 @@
 #include <unordered_set>
 
 #include "base/mapped_file.h"
+#include "onnx/function_ops.h"
 #include "onnx/wire.h"
 
 namespace onyx::onnx {
@@ -551,12 +553,37 @@ FunctionP Decoder::function(Reader r) {
 
 // ---- building the IR ----
 
+// The value of a Constant node's one attribute; undefined for an unknown attribute.
+Tensor constant_value(const ir::Attribute& a) {
+  Tensor t;
+  if (a.name == "value" || a.name == "sparse_value") {
+    t = a.t;
+  } else if (a.name == "value_float") {
+    t = Tensor::scalar<float>(a.f);
+  } else if (a.name == "value_floats") {
+    t = Tensor::from<float>(a.floats, {static_cast<int64_t>(a.floats.size())});
+  } else if (a.name == "value_int") {
+    t = Tensor::scalar<int64_t>(a.i);
+  } else if (a.name == "value_ints") {
+    t = Tensor::from<int64_t>(a.ints, {static_cast<int64_t>(a.ints.size())});
+  } else if (a.name == "value_string") {
+    t = Tensor(DataType::kString, {});
+    t.data<std::string>()[0] = a.s;
+  } else if (a.name == "value_strings") {
+    t = Tensor(DataType::kString, {static_cast<int64_t>(a.strings.size())});
+    for (size_t i = 0; i < a.strings.size(); ++i) t.data<std::string>()[i] = a.strings[i];
+  }
+  return t;
+}
+
 class Builder {
  public:
   Builder(ir::Model& model, std::map<std::string, FunctionP> functions)
       : model_(model), functions_(std::move(functions)) {}
 
   std::shared_ptr<ir::Graph> build(const GraphP& gp, ir::Graph* parent);
+  // An attribute of a node of graph `g` (its subgraphs built as children of g).
+  ir::Attribute attribute(const AttrP& p, ir::Graph* g) { return attr_from(p, g); }
 
  private:
   static std::string function_key(const std::string& domain, const std::string& name, const std::string& overload) {
@@ -718,24 +745,7 @@ std::shared_ptr<ir::Graph> Builder::build(const GraphP& gp, ir::Graph* parent) {
     const ir::Attribute& a = np.attrs[0].a;
     if (!np.attrs[0].ref_attr_name.empty())
       fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' has an unresolved attribute reference");
-    Tensor t;
-    if (a.name == "value" || a.name == "sparse_value") {
-      t = a.t;
-    } else if (a.name == "value_float") {
-      t = Tensor::scalar<float>(a.f);
-    } else if (a.name == "value_floats") {
-      t = Tensor::from<float>(a.floats, {static_cast<int64_t>(a.floats.size())});
-    } else if (a.name == "value_int") {
-      t = Tensor::scalar<int64_t>(a.i);
-    } else if (a.name == "value_ints") {
-      t = Tensor::from<int64_t>(a.ints, {static_cast<int64_t>(a.ints.size())});
-    } else if (a.name == "value_string") {
-      t = Tensor(DataType::kString, {});
-      t.data<std::string>()[0] = a.s;
-    } else if (a.name == "value_strings") {
-      t = Tensor(DataType::kString, {static_cast<int64_t>(a.strings.size())});
-      for (size_t i = 0; i < a.strings.size(); ++i) t.data<std::string>()[i] = a.strings[i];
-    }
+    Tensor t = constant_value(a);
     if (!t.defined())
       fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' has unknown attribute '", a.name, "'");
     const std::string& name = np.outputs[0];
@@ -894,6 +904,135 @@ std::unique_ptr<ir::Model> load_model_file(const std::string& path, const LoadOp
 std::unique_ptr<ir::Model> load_model_bytes(const void* data, size_t size, std::shared_ptr<void> owner,
                                             const LoadOptions& opts) {
   return decode_model(static_cast<const uint8_t*>(data), size, "<memory>", opts.external_data_dir, std::move(owner));
+}
+
+std::vector<ir::Node*> inline_function(ir::Graph& g, ir::Node* node, std::string_view function_proto) {
+  if (!g.model) fail(ErrorCode::kInvalidGraph, node->describe(), ": cannot inline a function outside of a model");
+  const std::string where = node->describe() + ": expanding the function body of " + node->op_type;
+  const auto* p = reinterpret_cast<const uint8_t*>(function_proto.data());
+  FunctionP f;
+  try {
+    Decoder dec(p, "<function " + node->op_type + ">", "", /*copy_data=*/true);
+    f = dec.function(Reader(p, p + function_proto.size(), p));
+  } catch (const Error& e) {
+    throw e.with_context(where);
+  }
+  if (node->inputs.size() > f.inputs.size() || node->outputs.size() > f.outputs.size())
+    fail(ErrorCode::kInvalidGraph, where, ": the node has ", node->inputs.size(), " inputs and ",
+         node->outputs.size(), " outputs but the function has ", f.inputs.size(), " and ", f.outputs.size());
+
+  // The call, as the decoded node bind_attrs expects.
+  NodeP call;
+  call.name = node->name;
+  call.op_type = node->op_type;
+  call.domain = node->domain;
+  for (const ir::Attribute& a : node->attrs) {
+    if (a.g || !a.graphs.empty())
+      fail(ErrorCode::kNotImplemented, where, ": graph attribute '", a.name, "' cannot be passed into a function body");
+    AttrP ap;
+    ap.a = a;
+    call.attrs.push_back(std::move(ap));
+  }
+  // Function-level names -> names in g: the node's own inputs and outputs,
+  // otherwise fresh names under a prefix no value of g uses yet.
+  std::unordered_map<std::string, std::string> map;
+  std::vector<ir::Value*> outs = node->outputs;
+  for (size_t i = 0; i < f.inputs.size(); ++i) {
+    ir::Value* v = i < node->inputs.size() ? node->inputs[i] : nullptr;
+    map[f.inputs[i]] = v ? v->name : "";
+  }
+  for (size_t i = 0; i < f.outputs.size(); ++i) {
+    ir::Value* v = i < outs.size() ? outs[i] : nullptr;
+    if (v) map[f.outputs[i]] = v->name;
+  }
+  std::string base = (node->name.empty() ? node->op_type : node->name) + "/" + node->op_type;
+  std::string prefix = g.unique_name(base) + "/";
+  auto rename = [&](const std::string& s) -> std::string {
+    if (s.empty()) return s;
+    auto m = map.find(s);
+    return m != map.end() ? m->second : prefix + s;
+  };
+  std::vector<NodeP> body;
+  for (const NodeP& b : f.nodes) {
+    NodeP c = b;
+    rename_node(c, rename);
+    bind_attrs(c, call, f);
+    c.name = g.unique_name(prefix + (b.name.empty() ? b.op_type : b.name));
+    body.push_back(std::move(c));
+  }
+  const int caller_opset = node->opset;
+  const std::string caller_domain = node->domain;
+  g.remove_node(node);  // its output values stay, to be produced by body nodes
+  node = nullptr;
+
+  auto is_caller_output = [&](const ir::Value* v) { return std::find(outs.begin(), outs.end(), v) != outs.end(); };
+  auto new_output = [&](const std::string& name, const NodeP& np) -> ir::Value* {
+    ir::Value* v = g.find_local(name);
+    if (v && is_caller_output(v) && !v->producer) return v;
+    if (v) fail(ErrorCode::kInvalidGraph, where, ": body node '", np.name, "' output '", name, "' is already defined");
+    return g.add_value(name);
+  };
+  Builder builder(*g.model, {});
+  std::vector<ir::Node*> created;
+  std::vector<const NodeP*> sources;
+  for (const NodeP& np : body) {
+    if (np.op_type == "Constant" && np.domain.empty()) {
+      if (np.outputs.size() != 1 || np.attrs.size() != 1 || !np.attrs[0].ref_attr_name.empty())
+        fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' must have one output and one value");
+      Tensor t = constant_value(np.attrs[0].a);
+      if (!t.defined())
+        fail(ErrorCode::kInvalidGraph, where, ": Constant node '", np.name, "' has unknown attribute '",
+             np.attrs[0].a.name, "'");
+      ir::Value* existing = g.find_local(np.outputs[0]);
+      if (!existing) {
+        g.add_constant(np.outputs[0], std::move(t));
+        continue;
+      }
+      // The function returns the constant itself: an Identity of it.
+      ir::Value* c = g.add_constant(prefix + "const", std::move(t));
+      ir::Node* id = g.add_node("Identity", "", {c}, 0, g.unique_name(np.name));
+      id->opset = static_cast<int>(g.model->opset(""));
+      g.set_output(id, 0, new_output(np.outputs[0], np));
+      created.push_back(id);
+      sources.push_back(nullptr);
+      continue;
+    }
+    ir::Node* n = g.add_node(np.op_type, np.domain, {}, 0, np.name);
+    auto op = f.opsets->find(np.domain);
+    n->opset = op != f.opsets->end()                 ? static_cast<int>(op->second)
+               : np.domain == caller_domain          ? caller_opset
+                                                     : static_cast<int>(g.model->opset(np.domain));
+    if (n->opset == 0)
+      fail(ErrorCode::kInvalidGraph, where, ": body node '", np.name, "' uses domain '", np.domain,
+           "', which neither the function nor the model imports");
+    for (size_t i = 0; i < np.outputs.size(); ++i)
+      g.set_output(n, static_cast<int>(i), np.outputs[i].empty() ? nullptr : new_output(np.outputs[i], np));
+    created.push_back(n);
+    sources.push_back(&np);
+  }
+  for (size_t k = 0; k < created.size(); ++k) {
+    if (!sources[k]) continue;
+    const NodeP& np = *sources[k];
+    ir::Node* n = created[k];
+    for (size_t i = 0; i < np.inputs.size(); ++i) {
+      const std::string& name = np.inputs[i];
+      ir::Value* v = name.empty() ? nullptr : g.find(name);
+      if (!name.empty() && !v)
+        fail(ErrorCode::kInvalidGraph, where, ": body node '", np.name, "' input '", name,
+             "' is not defined (an optional function input the node omits?)");
+      g.set_input(n, static_cast<int>(i), v);
+    }
+    for (const AttrP& ap : np.attrs) {
+      ir::Attribute a = builder.attribute(ap, &g);
+      if (a.g) a.g->owner = n;
+      for (auto& sg : a.graphs) sg->owner = n;
+      n->attrs.push_back(std::move(a));
+    }
+  }
+  for (ir::Value* v : outs)
+    if (v && !v->producer)
+      fail(ErrorCode::kInvalidGraph, where, ": the function body does not produce output '", v->name, "'");
+  return created;
 }
 
 Tensor parse_tensor_proto(std::string_view bytes) {

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "runtime/function_expand.h"
 #include "runtime/thread_pool.h"
 
 namespace onyx {
@@ -29,6 +30,9 @@ std::unique_ptr<Kernel> select_kernel(const ir::Node& node, const SessionOptions
   const KernelRegistry& reg = KernelRegistry::global();
   std::vector<const KernelDef*> defs = reg.find(node.domain, node.op_type, node.opset);
   std::string dom = node.domain.empty() ? "ai.onnx" : node.domain;
+  if (!defs.empty() && kernel_disabled(options, node.op_type))
+    fail(ErrorCode::kNotImplemented, node.describe(), ": the kernels of op ", node.op_type,
+         " are disabled by session config entry ", kConfigDisableKernels, " and ONNX defines no function body for it");
   if (defs.empty()) {
     if (reg.knows(node.domain, node.op_type)) {
       int lo = kMaxOpset, hi = 0;

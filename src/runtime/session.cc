@@ -11,6 +11,7 @@
 #include "onnx/loader.h"
 #include "onnx/writer.h"
 #include "passes/pass.h"
+#include "runtime/function_expand.h"
 #include "runtime/profiler.h"
 #include "runtime/thread_pool.h"
 #include "shape/infer.h"
@@ -126,7 +127,15 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   model_ = std::move(model);
   ir::Graph& g = *model_->graph;
   infer_graph(g);
-  optimize_graph(*model_, options_);
+  // Ops ONNX defines as functions run as their bodies when no kernel takes
+  // them; again after the passes, which may create such nodes.
+  try {
+    expand_function_ops(g, options_);
+    optimize_graph(*model_, options_);
+    expand_function_ops(g, options_);
+  } catch (const Error& e) {
+    throw e.with_context(model_->describe());
+  }
   // "optimized model file path": the graph after inference and passes, as an
   // ONNX model (fused ops in com.onyx) that a later session loads back.
   if (!options_.optimized_model_path.empty()) {
