@@ -211,7 +211,10 @@ typedef struct OnyxApi {
   /* Free-form "key" = "value" entries (a later value replaces an earlier one).
    * Keys read by this library:
    *   "session.use_reference_kernels"  "1" / "0": overrides SetReferenceKernels
-   *                                     (any other value fails CreateSession). */
+   *                                     (any other value fails CreateSession).
+   *   "session.disable_kernels"        comma-separated op types whose kernels the
+   *                                     session ignores (testing, debugging): ops ONNX
+   *                                     defines as functions then run as their bodies. */
   OnyxStatus* (*AddSessionConfigEntry)(OnyxSessionOptions* options, const char* key, const char* value);
   /* The value of `key`, or NULL in *value when there is no such entry. */
   OnyxStatus* (*GetSessionConfigEntry)(const OnyxSessionOptions* options, const char* key, const char** value);
