@@ -48,7 +48,8 @@ if [ "$what" = all ] || [ "$what" = asan ]; then
   t2=$(date +%s)
   echo "asan: onyx_tests $((t2 - t1))s"
   if [ $quick = 0 ]; then
-    build-asan/bin/onyx_conformance --passlist tests/conformance/passlist.txt --jobs "$jobs"
+    # The big light/ models (AlexNet, VGG19, ResNet50...) need minutes each at -O0 under ASan.
+    build-asan/bin/onyx_conformance --passlist tests/conformance/passlist.txt --jobs "$jobs" --timeout 900
     echo "asan: conformance $(($(date +%s) - t2))s"
   fi
   [ ${#fuzz[@]} -gt 0 ] && tests/fuzz/run.sh 0 build-asan
