@@ -46,9 +46,9 @@ int expand_function_ops(ir::Graph& g, const SessionOptions& options) {
     for_each_graph(g, [&](ir::Graph& sg) {
       for (const auto& n : sg.nodes()) {
         if (!n->domain.empty() && n->domain != "ai.onnx.ml") continue;
-        if (has_kernel(*n, options)) continue;
+        // The body first: a few entries, where the kernel registry is long.
         onnx::FunctionBody body = onnx::standard_function_body(n->domain, n->op_type, n->opset);
-        if (!body.proto.empty()) todo.push_back({&sg, n.get(), body.proto});
+        if (!body.proto.empty() && !has_kernel(*n, options)) todo.push_back({&sg, n.get(), body.proto});
       }
     });
     if (todo.empty()) break;
