@@ -41,7 +41,7 @@ if [ "$what" = all ] || [ "$what" = asan ]; then
   # allocator_may_return_null: the tests ask for absurd sizes on purpose and
   # expect the library's error, not ASan's abort.
   export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:strict_string_checks=1:detect_stack_use_after_return=1
-  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$PWD/tests/ubsan.supp
   filter='*'
   [ $quick = 1 ] && filter='Hostile*:Loader.*:Session.*:RunChecks.*:Concurrency.*:Allocator.*:CApi*:CxxApi*'
   build-asan/bin/onyx_tests --gtest_brief=1 --gtest_filter="$filter"

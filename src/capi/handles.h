@@ -216,8 +216,10 @@ OnyxStatus* guard(const char* fn, Fn&& body) noexcept {
 
 // ---- conversions ----
 
-DataType to_dtype(OnyxElementType t, const char* arg);  // validates
-LogLevel to_log_level(OnyxLoggingLevel l, const char* arg);
+// Validate enums a C caller passed. By reference, read as int: a C caller may
+// pass any int, and loading an out-of-range value as a C++ enum is undefined.
+DataType to_dtype(const OnyxElementType& t, const char* arg);
+LogLevel to_log_level(const OnyxLoggingLevel& l, const char* arg);
 OnyxTypeKind value_kind(const Value& v);
 std::string type_string(const ir::Type& t);
 ir::Type type_of_value(const Value& v);

@@ -98,14 +98,18 @@ OnyxStatus* make_status(ErrorCode code, const std::string& message) noexcept {
 
 // ---- conversions ----
 
-DataType to_dtype(OnyxElementType t, const char* arg) {
-  int raw = static_cast<int>(t);
+DataType to_dtype(const OnyxElementType& t, const char* arg) {
+  int raw;
+  static_assert(sizeof raw == sizeof t);
+  std::memcpy(&raw, &t, sizeof raw);
   if (!dtype_is_valid(raw)) fail(ErrorCode::kInvalidArgument, arg, ": ", raw, " is not a valid element type");
   return static_cast<DataType>(raw);
 }
 
-LogLevel to_log_level(OnyxLoggingLevel l, const char* arg) {
-  int raw = static_cast<int>(l);
+LogLevel to_log_level(const OnyxLoggingLevel& l, const char* arg) {
+  int raw;
+  static_assert(sizeof raw == sizeof l);
+  std::memcpy(&raw, &l, sizeof raw);
   if (raw < 0 || raw > 4)
     fail(ErrorCode::kInvalidArgument, arg, ": ", raw, " is not a log level (0 verbose .. 4 fatal)");
   return static_cast<LogLevel>(raw);
