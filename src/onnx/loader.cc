@@ -196,6 +196,14 @@ Tensor Decoder::tensor(Reader r, std::string* name_out) {
     return view_or_copy(reinterpret_cast<const uint8_t*>(raw.data()), raw.size(), owner_);
   }
 
+  // Before allocating: a tiny proto declaring [2^31, 6] with no data would
+  // otherwise get its 12 GiB tensor first and the count error after (found
+  // by fuzz_loader). At most 8 elements per stored value (packed 2-bit types);
+  // the exact count per type is checked below.
+  size_t present = floats.size() + int32s.size() + int64s.size() + uint64s.size() + doubles.size() + strings.size();
+  if (static_cast<uint64_t>(numel) / 8 > present)
+    fail(ErrorCode::kInvalidGraph, where(), ": ", dtype_name(dt), shape_str(dims), " needs ", numel,
+         " values but the tensor holds ", present);
   Tensor t(dt, Shape(dims));
   auto expect = [&](size_t have, size_t want, const char* field) {
     if (have != want)

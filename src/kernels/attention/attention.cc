@@ -174,9 +174,11 @@ class Attention final : public Kernel {
       for (int64_t row = r0; row < r1; ++row) {
         const int64_t i = row % Sq, h = (row / Sq) % Hq, b = row / (Sq * Hq);
         const int64_t hk = h / group;
-        const C* qi = &qb[static_cast<size_t>(row * D)];
-        const C* kbase = &kb[static_cast<size_t>((b * Hkv + hk) * T * D)];
-        const C* vbase = &vb[static_cast<size_t>((b * Hkv + hk) * T * Dv)];
+        // data() + offset, not &v[offset]: with an empty key/value sequence
+        // (T = 0) the vectors are empty and v[0] binds a reference to null.
+        const C* qi = qb.data() + static_cast<size_t>(row * D);
+        const C* kbase = kb.data() + static_cast<size_t>((b * Hkv + hk) * T * D);
+        const C* vbase = vb.data() + static_cast<size_t>((b * Hkv + hk) * T * Dv);
         std::vector<C> keep;
         auto snapshot = [&](int stage) {
           if (qk_out && mode_ == stage) keep.assign(s.begin(), s.end());
