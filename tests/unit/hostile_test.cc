@@ -159,6 +159,25 @@ TEST(Hostile, ElementCountOverflowInInitializer) {
   EXPECT_HAS(e, "2^62");
 }
 
+TEST(Hostile, HugeTypedTensorWithoutDataIsRefusedBeforeAllocating) {
+  // [2^31, 6] floats (48 GiB) declared by a 30-byte TensorProto with two
+  // float_data values: refused from the count, nothing allocated (fuzz_loader).
+  Writer w;
+  w.int64(1, int64_t{1} << 31);
+  w.int64(1, 6);
+  w.int64(2, static_cast<int64_t>(DataType::kFloat));
+  w.bytes(8, "W");
+  w.packed_floats(4, {1, 2});
+  Writer g;
+  g.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
+  g.message(5, w);
+  g.message(11, value_info("x", DataType::kFloat, {1}));
+  g.message(12, value_info("y", DataType::kFloat, {1}));
+  std::string e = load_error(model_of(g));
+  EXPECT_HAS(e, "'W'");
+  EXPECT_HAS(e, "needs 12884901888 values but the tensor holds 2");
+}
+
 TEST(Hostile, HugeShapeFromExpandIsRefused) {
   // Expand to [2^40, 2^40, 2^40]: the element count overflows int64.
   ModelBuilder mb;
