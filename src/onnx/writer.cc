@@ -125,7 +125,27 @@ Writer graph_proto(const ir::Graph& g) {
 
 std::string serialize_tensor(const Tensor& t, const std::string& name) { return tensor_proto(t, name).take(); }
 
+// ONNX has one opset per domain for the whole model: a node that runs at
+// another version (the body of an older function inlined at load, an op
+// expanded from its function body) would be read back under the model's
+// version, with other semantics. Refuse rather than write a model that
+// silently computes something else.
+static void check_node_opsets(const ir::Model& m, const ir::Graph& g) {
+  for (const auto& n : g.nodes()) {
+    auto it = m.opsets.find(n->domain == "ai.onnx" ? std::string() : n->domain);
+    if (it != m.opsets.end() && n->opset != 0 && n->opset != it->second)
+      fail(ErrorCode::kNotImplemented, "cannot save the model: ", n->describe(), " runs at opset ", n->opset,
+           " but the model imports ", n->domain.empty() ? "ai.onnx" : n->domain, " opset ", it->second,
+           ", and ONNX has no per-node opsets");
+    for (const auto& a : n->attrs) {
+      if (a.g) check_node_opsets(m, *a.g);
+      for (const auto& sg : a.graphs) check_node_opsets(m, *sg);
+    }
+  }
+}
+
 std::string serialize_model(const ir::Model& m) {
+  check_node_opsets(m, *m.graph);
   Writer w;
   w.int64(1, m.ir_version ? m.ir_version : 8);
   if (!m.producer_name.empty()) w.bytes(2, m.producer_name);

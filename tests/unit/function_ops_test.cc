@@ -224,6 +224,28 @@ TEST(FunctionOps, MvnAttributeBoundFromNodeAtNewerOpset) {
   compare_with_kernel(mb.bytes(), "MeanVarianceNormalization", random_tensor({2, 3, 4}, 7));
 }
 
+TEST(FunctionOps, SavingRefusesNodesAtAnotherOpset) {
+  // The expanded MVN body runs at opset 13 inside an opset-18 model: ONNX has
+  // no per-node opsets, so writing it out would change its meaning on reload.
+  ModelBuilder mb(18);
+  ir::Value* x = mb.input("x", DataType::kFloat, {2, 3, 4});
+  mb.output(mb.node("MeanVarianceNormalization", {x}, {ModelBuilder::attr_ints("axes", {1})}));
+  const std::string bytes = mb.bytes();
+  const std::string path = (fs::temp_directory_path() / "onyx_fn_opset_save.onnx").string();
+  SessionOptions o = disabling("MeanVarianceNormalization");
+  o.optimized_model_path = path;
+  std::string err = error_of([&] { Session::create(bytes.data(), bytes.size(), o); });
+  EXPECT_NE(err.find("cannot save the model"), std::string::npos) << err;
+  EXPECT_NE(err.find("runs at opset 13"), std::string::npos) << err;
+  EXPECT_NE(err.find("ai.onnx opset 18"), std::string::npos) << err;
+  // With the kernel, the same model saves and the file loads back.
+  SessionOptions ok;
+  ok.optimized_model_path = path;
+  EXPECT_NO_THROW(Session::create(bytes.data(), bytes.size(), ok));
+  EXPECT_NO_THROW(Session::create(path));
+  fs::remove(path);
+}
+
 TEST(FunctionOps, MvnDefaultAxesFromSchema) {
   // No axes attribute: the schema default [0, 2, 3], carried with the body.
   ModelBuilder mb(13);
