@@ -17,6 +17,7 @@
 #include "runtime/function_expand.h"
 #include "runtime/session.h"
 #include "unit/model_builder.h"
+#include "unit/raw_proto.h"
 
 namespace onyx::test {
 namespace {
@@ -41,15 +42,6 @@ SessionOptions disabling(const std::string& ops) {
   o.config[kConfigDisableKernels] = ops;
   o.intra_op_threads = 1;
   return o;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 double elem(const Tensor& t, int64_t i) {

@@ -15,6 +15,7 @@
 #include "onnx/wire.h"
 #include "runtime/session.h"
 #include "unit/model_builder.h"
+#include "unit/raw_proto.h"
 
 namespace onyx::test {
 namespace {
@@ -24,58 +25,13 @@ using ir::Dim;
 using wire::Writer;
 using MB = ModelBuilder;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 #define EXPECT_HAS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
 
 std::string load_error(const std::string& bytes, const SessionOptions& so = {}) {
   return error_of([&] { Session::create(bytes.data(), bytes.size(), so); });
 }
 
-// ---- raw protobuf helpers ------------------------------------------------------
-
-Writer value_info(const std::string& name, DataType dt, std::vector<int64_t> dims) {
-  Writer shape;
-  for (int64_t d : dims) {
-    Writer dim;
-    dim.int64(1, d);
-    shape.message(1, dim);
-  }
-  Writer tt;
-  tt.int64(1, static_cast<int64_t>(dt));
-  tt.message(2, shape);
-  Writer tp;
-  tp.message(1, tt);
-  Writer vi;
-  vi.bytes(1, name);
-  vi.message(2, tp);
-  return vi;
-}
-
-Writer node(const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs,
-            const std::string& name, const std::string& domain = "") {
-  Writer n;
-  for (auto& i : ins) n.bytes(1, i);
-  for (auto& o : outs) n.bytes(2, o);
-  n.bytes(3, name);
-  n.bytes(4, op);
-  if (!domain.empty()) n.bytes(7, domain);
-  return n;
-}
-
-Writer opset(const std::string& domain, int64_t v) {
-  Writer o;
-  if (!domain.empty()) o.bytes(1, domain);
-  o.int64(2, v);
-  return o;
-}
+// ---- raw models (value_info / node / opset from unit/raw_proto.h) -------------
 
 std::string model_of(const Writer& graph, std::vector<Writer> functions = {}) {
   Writer m;

@@ -15,6 +15,7 @@
 #include "onnx/wire.h"
 #include "runtime/session.h"
 #include "unit/model_builder.h"
+#include "unit/raw_proto.h"
 
 namespace onyx::test {
 namespace {
@@ -40,43 +41,6 @@ class TempDir {
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary);
   f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// Hand-written protobuf for cases the IR writer never produces.
-Writer value_info(const std::string& name, DataType dt, std::vector<int64_t> dims) {
-  Writer shape;
-  for (int64_t d : dims) {
-    Writer dim;
-    dim.int64(1, d);
-    shape.message(1, dim);
-  }
-  Writer tt;
-  tt.int64(1, static_cast<int64_t>(dt));
-  tt.message(2, shape);
-  Writer tp;
-  tp.message(1, tt);
-  Writer vi;
-  vi.bytes(1, name);
-  vi.message(2, tp);
-  return vi;
-}
-
-Writer node(const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs,
-            const std::string& name = "", const std::string& domain = "") {
-  Writer n;
-  for (auto& i : ins) n.bytes(1, i);
-  for (auto& o : outs) n.bytes(2, o);
-  if (!name.empty()) n.bytes(3, name);
-  n.bytes(4, op);
-  if (!domain.empty()) n.bytes(7, domain);
-  return n;
-}
-
-Writer opset(const std::string& domain, int64_t v) {
-  Writer o;
-  if (!domain.empty()) o.bytes(1, domain);
-  o.int64(2, v);
-  return o;
 }
 
 // model: y = Add(x, W) with W given as raw TensorProto bytes.
@@ -119,15 +83,6 @@ std::vector<float> run_add(Session& s, std::vector<float> x, std::vector<int64_t
   auto out = s.run(names, in, {});
   auto sp = out.at(0).tensor().span<float>();
   return {sp.begin(), sp.end()};
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Loader, WeightsPointIntoTheMappedFile) {

@@ -6,20 +6,12 @@
 
 #include "runtime/session.h"
 #include "unit/model_builder.h"
+#include "unit/raw_proto.h"
 
 namespace onyx::test {
 namespace {
 
 using ir::Dim;
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // y = Relu(x + b), x: [batch, 3], b: [3]
 std::string bias_relu_model() {
