@@ -156,6 +156,24 @@ TEST(RandomUniform, StatisticsOfALargeDraw) {
   }
 }
 
+TEST(RandomUniform, RoundingNeverReachesHigh) {
+  // float16 spacing at 2048 is 2: a scaled draw of 1 or more rounds the sum up
+  // to 2050 = high, which the half-open range [low, high) excludes.
+  auto out = OpTest("RandomUniform", 22)
+                 .attr("shape", std::vector<int64_t>{256})
+                 .attr("low", 2048.0f)
+                 .attr("high", 2050.0f)
+                 .attr("dtype", int64_t{10})
+                 .attr("seed", 3.0f)
+                 .output_unchecked("y")
+                 .run();
+  ASSERT_EQ(out.size(), 1u);
+  for (double x : values(out[0])) {
+    ASSERT_GE(x, 2048.0);
+    ASSERT_LT(x, 2050.0);
+  }
+}
+
 TEST(RandomUniformLike, TakesShapeAndTypeOfInput) {
   // The input's values are not read (NaN and inf are fine).
   OpTest("RandomUniformLike", 22)

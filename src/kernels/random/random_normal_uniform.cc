@@ -10,6 +10,9 @@
 // kernels/common/random_util.h; as in the ONNX reference, a standard draw is
 // rounded to the output type, multiplied by scale (high - low) and offset by
 // mean (low), each step rounded to the output type.
+#include <cmath>
+#include <limits>
+
 #include "kernels/common/float_elem.h"
 #include "kernels/common/random_util.h"
 #include "shape/infer.h"
@@ -49,6 +52,22 @@ inline double round_to(DataType t, double v) {
     case DataType::kFloat16: return static_cast<float>(Float16(static_cast<float>(v)));
     case DataType::kBFloat16: return static_cast<float>(BFloat16(static_cast<float>(v)));
     default: return v;
+  }
+}
+
+// The largest value of element type t below v (v representable in t).
+inline double value_below(DataType t, double v) {
+  // 16-bit floats are sign-magnitude: one bit pattern down in magnitude for
+  // positive values, up for negative ones; +0 steps to the smallest negative.
+  auto step16 = [](uint16_t b) -> uint16_t {
+    if (b == 0) return 0x8001u;
+    return (b & 0x8000u) ? static_cast<uint16_t>(b + 1) : static_cast<uint16_t>(b - 1);
+  };
+  switch (t) {
+    case DataType::kFloat: return std::nextafter(static_cast<float>(v), -std::numeric_limits<float>::infinity());
+    case DataType::kFloat16: return half_to_float(step16(float_to_half(static_cast<float>(v))));
+    case DataType::kBFloat16: return bf16_to_float(step16(float_to_bf16(static_cast<float>(v))));
+    default: return std::nextafter(v, -std::numeric_limits<double>::infinity());
   }
 }
 
@@ -99,6 +118,10 @@ class RandomKernel final : public Kernel {
         v = round_to(dt, rng.uniform());
         v = round_to(dt, v * round_to(dt, b_ - a_));
         v = round_to(dt, v + round_to(dt, a_));
+        // Rounding to the output type can carry a draw just below 1 up to
+        // `high` itself; the range is half-open.
+        const double high = round_to(dt, b_);
+        if (v >= high && high > round_to(dt, a_)) v = value_below(dt, high);
       }
       float_store<double>(y, i, v);
     }
