@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/resident.h"
 
 namespace onyx {
 
@@ -34,13 +35,16 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
       fail(ErrorCode::kFail, "cannot map '", path, "' (", m->size_, " bytes): ", std::strerror(e));
     }
     m->data_ = static_cast<const uint8_t*>(p);
+    resident::register_mapping(p, m->size_);
   }
   ::close(fd);
   return m;
 }
 
 MappedFile::~MappedFile() {
-  if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+  if (!data_) return;
+  resident::unregister_mapping(data_);
+  munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 }  // namespace onyx

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "base/mapped_file.h"
+#include "base/resident.h"
 #include "onnx/function_ops.h"
 #include "onnx/wire.h"
 
@@ -182,6 +183,9 @@ Tensor Decoder::tensor(Reader r, std::string* name_out) {
       return Tensor::wrap(dt, Shape(dims), const_cast<uint8_t*>(p), std::move(owner));
     Tensor t(dt, Shape(dims));
     if (n) std::memcpy(t.raw(), p, n);
+    // The copy is what the model uses now: the file pages it was read from
+    // need not stay resident (for an inline-data model, most of its weights).
+    resident::release_file_pages(p, n);
     return t;
   };
 

@@ -1,6 +1,9 @@
 #include "runtime/plan.h"
 
+#include <cstdint>
 #include <unordered_map>
+
+#include "base/resident.h"
 
 #include "runtime/function_expand.h"
 #include "runtime/thread_pool.h"
@@ -71,6 +74,80 @@ std::unique_ptr<Kernel> select_kernel(const ir::Node& node, const SessionOptions
        type_list(init.input_types));
 }
 
+// Drops the memory of constants that every consumer has absorbed (packed into
+// its own layout at creation, resident::note_absorbed), as soon as the last
+// consumer's kernel exists: the raw weights and their packed form are then
+// never all resident at once. Only in the top-level graph, only anonymous
+// memory the engine owns (resident::discardable; a mapped file's pages are
+// released by the kernel itself), and only when no other constant that is
+// still read shares those bytes (a folded Reshape is a view). The graph keeps
+// the value, whose bytes read as zeros from then on.
+class ConstantDropper {
+ public:
+  explicit ConstantDropper(const ir::Graph& g) : enabled_(!g.owner) {
+    if (!enabled_) return;
+    for (const ir::Value* v : g.initializers)
+      if (v->is_constant() && v->constant.nbytes() > 0) entries_[v] = Entry{.pinned = v->is_graph_input};
+    for (const auto& n : g.nodes()) {
+      for (const ir::Value* v : n->inputs)
+        if (auto it = entries_.find(v); it != entries_.end()) ++it->second.uses;
+      for (const ir::Value* v : n->implicit_inputs) pin(v);  // read by a subgraph
+    }
+    for (const ir::Value* v : g.inputs) pin(v);  // overridable: the caller may feed it
+    for (const ir::Value* v : g.outputs) pin(v);
+  }
+
+  // After creating the kernel of `n`: credits what it absorbed, drops what is done.
+  void after_kernel(const ir::Node& n) {
+    std::vector<resident::Absorbed> abs = resident::take_absorbed();
+    if (!enabled_) return;
+    for (const resident::Absorbed& a : abs) {
+      // Credit only when exactly one input position holds these bytes: in
+      // MatMul(W, W) the kernel still reads the other one.
+      const ir::Value* hit = nullptr;
+      int positions = 0;
+      for (const ir::Value* v : n.inputs)
+        if (v && v->is_constant() && overlaps(v->constant, a.p, a.n)) {
+          hit = v;
+          ++positions;
+        }
+      if (positions != 1) continue;
+      auto it = entries_.find(hit);
+      if (it == entries_.end()) continue;
+      ++it->second.absorbed;
+      if (done(it->second)) drop(it->first);
+    }
+  }
+
+ private:
+  struct Entry {
+    int uses = 0, absorbed = 0;
+    bool pinned = false;
+  };
+
+  static bool overlaps(const Tensor& t, const void* p, size_t n) {
+    auto b = reinterpret_cast<uintptr_t>(t.raw()), e = b + t.nbytes();
+    auto pb = reinterpret_cast<uintptr_t>(p), pe = pb + n;
+    return b < pe && pb < e;
+  }
+  static bool done(const Entry& e) { return !e.pinned && e.uses > 0 && e.absorbed >= e.uses; }
+
+  void pin(const ir::Value* v) {
+    if (auto it = entries_.find(v); it != entries_.end()) it->second.pinned = true;
+  }
+
+  void drop(const ir::Value* v) {
+    const Tensor& t = v->constant;
+    if (!resident::discardable(t.raw(), t.nbytes())) return;
+    for (const auto& [other, e] : entries_)
+      if (other != v && !done(e) && overlaps(other->constant, t.raw(), t.nbytes())) return;
+    resident::discard_pages(const_cast<void*>(t.raw()), t.nbytes());
+  }
+
+  bool enabled_;
+  std::unordered_map<const ir::Value*, Entry> entries_;
+};
+
 }  // namespace
 
 std::shared_ptr<const Plan> compile_plan(const ir::Graph& g, const SessionOptions& options) {
@@ -115,13 +192,16 @@ std::shared_ptr<const Plan> compile_plan(const ir::Graph& g, const SessionOption
   for (const ir::Value* v : g.initializers) slot(v);
 
   auto compile_sub = [&options](const ir::Graph& sg) { return compile_plan(sg, options); };
+  ConstantDropper dropper(g);
   for (const auto& n : g.nodes()) {
     Step st;
     st.node = n.get();
     for (const ir::Value* v : n->inputs) st.inputs.push_back(slot(v));
     for (const ir::Value* v : n->implicit_inputs) st.implicit.push_back(slot(v));
     for (const ir::Value* v : n->outputs) st.outputs.push_back(v ? new_slot(v) : -1);
+    resident::take_absorbed();  // notes of kernels created by constant folding or subgraphs
     st.kernel = select_kernel(*n, options, &st.impl, compile_sub);
+    dropper.after_kernel(*n);
     plan->steps.push_back(std::move(st));
   }
   for (const ir::Value* v : g.outputs) plan->output_slots.push_back(slot(v));

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/resident.h"
 #include "onnx/loader.h"
 #include "onnx/writer.h"
 #include "passes/pass.h"
@@ -90,6 +92,17 @@ void check_input(const IoInfo& info, const Value& v) {
   }
 }
 
+// Drops from the resident set the pages of every mapped file the graph's
+// constants live in (see base/resident.h: the page cache keeps them).
+void release_mapped_pages(const ir::Graph& g) {
+  std::unordered_set<const void*> done;
+  for (const ir::Value* v : g.initializers) {
+    if (!v->is_constant() || v->constant.nbytes() == 0) continue;
+    const void* m = resident::mapping_of(v->constant.raw());
+    if (m && done.insert(m).second) resident::release_mapping(m);
+  }
+}
+
 }  // namespace
 
 Session::~Session() = default;
@@ -109,6 +122,7 @@ std::unique_ptr<Session> Session::create(const void* data, size_t size, const Se
   auto t0 = Clock::now();
   std::unique_ptr<Session> s(new Session());
   s->options_ = options;
+  const bool callers_bytes = owner != nullptr;
   if (!owner) {
     // The caller's buffer may go away after this call: keep our own copy.
     auto copy = std::shared_ptr<uint8_t[]>(new uint8_t[size ? size : 1]);
@@ -116,6 +130,9 @@ std::unique_ptr<Session> Session::create(const void* data, size_t size, const Se
     data = copy.get();
     owner = copy;
   }
+  // Constants may point into the caller's bytes: never drop those pages.
+  std::optional<resident::ForeignBytes> foreign;
+  if (callers_bytes) foreign.emplace(data, size);
   onnx::LoadOptions lo;
   lo.external_data_dir = options.external_data_dir;
   s->build(onnx::load_model_bytes(data, size, owner, lo));
@@ -150,11 +167,13 @@ void Session::build(std::unique_ptr<ir::Model> model) {
     else inputs_.push_back({v->name, v->type});
   }
   for (ir::Value* v : g.outputs) outputs_.push_back({v->name, v->type});
+  release_mapped_pages(g);  // read by the passes (folding, fusion); runs fault back what they use
   try {
     plan_ = compile_plan(g, options_);
   } catch (const Error& e) {
     throw e.with_context(model_->describe());
   }
+  release_mapped_pages(g);  // read by weight packing
   if (options_.memory_limit_bytes == 0) options_.memory_limit_bytes = default_memory_limit();
   alloc_ = std::make_shared<Allocator>(options_.memory_limit_bytes);
   int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();

@@ -8,10 +8,9 @@
 #include <cstring>
 #include <vector>
 
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "base/error.h"
+#include "base/resident.h"
 #include "runtime/thread_pool.h"
 #include "ukernels/vmath.h"
 
@@ -416,15 +415,8 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
 }
 
 void release_source_pages(const void* p, size_t bytes) {
-#ifdef MADV_PAGEOUT
-  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  uintptr_t b = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
-  uintptr_t e = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;
-  if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_PAGEOUT);  // advisory: failure is harmless
-#else
-  (void)p;
-  (void)bytes;
-#endif
+  resident::release_file_pages(p, bytes);
+  resident::note_absorbed(p, bytes);
 }
 
 const float* PackedMatrix::panel(int64_t kb, int64_t p) const {

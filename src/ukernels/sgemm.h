@@ -92,10 +92,11 @@ void sgemm_packed_a_source(const PackedMatrix& A, int64_t N, const PanelSource& 
 void sgemm_packed_b(bool trans_a, int64_t M, float alpha, const float* A, int64_t lda, const PackedMatrix& B,
                     float beta, float* C, int64_t ldc, const Epilogue& epi, ThreadPool* pool);
 
-// Tells the OS that the pages of a constant operand already packed are not
-// needed any more (madvise MADV_PAGEOUT): weights mapped from the model file
-// leave the resident set instead of being held twice (raw + packed);
-// anonymous memory keeps its contents. The data stays valid and readable.
+// Called by a kernel that has packed a constant operand at creation and will
+// never read its bytes again at run time (only its pointer and shape): pages
+// of a mapped model file leave the resident set now (the data stays valid),
+// and the execution plan drops an anonymous copy once every consumer of the
+// constant has said the same (base/resident.h), so weights are not held twice.
 void release_source_pages(const void* p, size_t bytes);
 
 // Blocking: K is cut into blocks of kKc; rows into kMc per work item.

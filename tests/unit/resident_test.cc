@@ -1,0 +1,156 @@
+// Constants packed by every kernel that reads them are dropped from memory at
+// session creation (base/resident.h, runtime/plan.cc ConstantDropper); those
+// still read at run time, or living in the caller's bytes, are left alone.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "base/mapped_file.h"
+#include "base/resident.h"
+#include "runtime/session.h"
+#include "unit/model_builder.h"
+
+namespace onyx::test {
+namespace {
+
+constexpr int64_t kK = 512, kN = 512;  // W: 1 MiB, many whole pages
+
+Tensor positive_floats(Shape shape, uint32_t seed) {
+  Tensor t(DataType::kFloat, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(0.5f, 1.f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = d(rng);
+  return t;
+}
+
+const Tensor& constant_named(const Session& s, const std::string& name) {
+  for (const ir::Value* v : s.model().graph->initializers)
+    if (v->name == name && v->is_constant()) return v->constant;
+  ADD_FAILURE() << "no constant '" << name << "' left in the graph";
+  static Tensor none;
+  return none;
+}
+
+// The element in the middle of W: inside a whole page whatever the alignment.
+float middle(const Tensor& w) { return w.data<float>()[w.numel() / 2]; }
+
+std::vector<Tensor> run(const std::string& bytes, bool reference, const Tensor& x,
+                        std::unique_ptr<Session>* keep = nullptr) {
+  SessionOptions o;
+  o.reference_kernels = reference;
+  o.intra_op_threads = 1;
+  auto s = Session::create(bytes.data(), bytes.size(), o);
+  std::vector<Tensor> out;
+  const std::vector<std::string> names{"x"};
+  const std::vector<Value> in{Value(x)};
+  for (Value& v : s->run(names, in, {})) out.push_back(v.tensor());
+  if (keep) *keep = std::move(s);
+  return out;
+}
+
+void expect_same(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t o = 0; o < a.size(); ++o) {
+    ASSERT_EQ(a[o].shape(), b[o].shape());
+    for (int64_t i = 0; i < a[o].numel(); ++i)
+      ASSERT_NEAR(a[o].data<float>()[i], b[o].data<float>()[i], 1e-3f * std::max(1.f, std::fabs(b[o].data<float>()[i])))
+          << "output " << o << " element " << i;
+  }
+}
+
+TEST(Resident, PackedOnlyWeightIsDropped) {
+  ModelBuilder mb;
+  ir::Value* x = mb.input("x", DataType::kFloat, {2, kK});
+  ir::Value* w = mb.constant("w", positive_floats({kK, kN}, 1));
+  mb.output(mb.node("MatMul", {x, w}));
+  const std::string bytes = mb.bytes();
+  Tensor xin = positive_floats({2, kK}, 2);
+  std::unique_ptr<Session> fast, ref;
+  auto want = run(bytes, true, xin, &ref);
+  auto got = run(bytes, false, xin, &fast);
+  expect_same(got, want);
+  EXPECT_NE(middle(constant_named(*ref, "w")), 0.f) << "the reference kernel reads W at run time";
+  EXPECT_EQ(middle(constant_named(*fast, "w")), 0.f) << "W is held packed: its bytes should have been dropped";
+  // Runs after the drop still use the packed copy.
+  const std::vector<std::string> names{"x"};
+  const std::vector<Value> in{Value(xin)};
+  expect_same({fast->run(names, in, {})[0].tensor()}, {want[0]});
+}
+
+TEST(Resident, WeightAlsoReadAtRunTimeIsKept) {
+  ModelBuilder mb;
+  ir::Value* x = mb.input("x", DataType::kFloat, {2, kK});
+  ir::Value* w = mb.constant("w", positive_floats({kK, kN}, 3));
+  mb.output(mb.node("MatMul", {x, w}));
+  // A second reader of W that does not pack it: W + x[0:1, :] (broadcast over W's rows).
+  ir::Value* x0 = mb.node("Slice", {x, mb.constant("b", Tensor::from<int64_t>(std::vector<int64_t>{0}, {1})),
+                                    mb.constant("e", Tensor::from<int64_t>(std::vector<int64_t>{1}, {1})),
+                                    mb.constant("a", Tensor::from<int64_t>(std::vector<int64_t>{0}, {1}))});
+  mb.output(mb.node("Add", {w, x0}));
+  const std::string bytes = mb.bytes();
+  Tensor xin = positive_floats({2, kK}, 4);
+  std::unique_ptr<Session> fast;
+  auto want = run(bytes, true, xin);
+  auto got = run(bytes, false, xin, &fast);
+  expect_same(got, want);
+  EXPECT_NE(middle(constant_named(*fast, "w")), 0.f);
+}
+
+TEST(Resident, OverridableWeightIsKept) {
+  ModelBuilder mb;
+  ir::Value* x = mb.input("x", DataType::kFloat, {2, kK});
+  ir::Value* w = mb.constant("w", positive_floats({kK, kN}, 5));
+  w->is_graph_input = true;  // an initializer that is also an input: the caller may replace it
+  mb.graph().inputs.push_back(w);
+  mb.output(mb.node("MatMul", {x, w}));
+  const std::string bytes = mb.bytes();
+  Tensor xin = positive_floats({2, kK}, 6);
+  std::unique_ptr<Session> fast;
+  auto want = run(bytes, true, xin);
+  auto got = run(bytes, false, xin, &fast);
+  expect_same(got, want);
+  EXPECT_NE(middle(constant_named(*fast, "w")), 0.f);
+}
+
+TEST(Resident, CallersBytesAreNeverDropped) {
+  ModelBuilder mb;
+  ir::Value* x = mb.input("x", DataType::kFloat, {2, kK});
+  mb.output(mb.node("MatMul", {x, mb.constant("w", positive_floats({kK, kN}, 7))}));
+  const std::string bytes = mb.bytes();
+  // At one of four offsets W's raw data is float-aligned and used in place.
+  for (size_t shift = 0; shift < 4; ++shift) {
+    auto buf = std::shared_ptr<uint8_t[]>(new uint8_t[bytes.size() + 4]);
+    std::memcpy(buf.get() + shift, bytes.data(), bytes.size());
+    auto s = Session::create(buf.get() + shift, bytes.size(), SessionOptions{}, buf);
+    EXPECT_EQ(std::memcmp(buf.get() + shift, bytes.data(), bytes.size()), 0) << "shift " << shift;
+  }
+}
+
+TEST(Resident, MappedFilePagesStayReadable) {
+  const std::string path = ::testing::TempDir() + "/onyx_resident_test.bin";
+  std::vector<float> data(1 << 18);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i);
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(data.data(), sizeof(float), data.size(), f);
+    std::fclose(f);
+  }
+  auto m = MappedFile::open(path);
+  const auto* p = reinterpret_cast<const float*>(m->data());
+  EXPECT_EQ(p[12345], 12345.f);
+  EXPECT_EQ(resident::mapping_of(p + 100), m->data());
+  EXPECT_TRUE(resident::release_file_pages(p, m->size()));
+  EXPECT_EQ(p[12345], 12345.f) << "released file pages fault back with their contents";
+  resident::release_mapping(m->data());
+  EXPECT_EQ(p[data.size() - 1], static_cast<float>(data.size() - 1));
+  EXPECT_FALSE(resident::discardable(p, 16)) << "a mapped file's bytes are not anonymous memory";
+  std::vector<float> heap(16);
+  EXPECT_FALSE(resident::release_file_pages(heap.data(), 64));
+  EXPECT_EQ(resident::mapping_of(heap.data()), nullptr);
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace onyx::test
