@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -217,7 +218,15 @@ OnyxStatus* guard(const char* fn, Fn&& body) noexcept {
 // ---- conversions ----
 
 // Validate enums a C caller passed. By reference, read as int: a C caller may
-// pass any int, and loading an out-of-range value as a C++ enum is undefined.
+// pass any int, and loading an out-of-range value as a C++ enum is undefined
+// (what -fsanitize=enum reports), so the bits are copied, never loaded as E.
+template <class E>
+int enum_bits(const E& e) {
+  static_assert(sizeof(E) == sizeof(int));
+  int raw;
+  std::memcpy(&raw, &e, sizeof raw);
+  return raw;
+}
 DataType to_dtype(const OnyxElementType& t, const char* arg);
 LogLevel to_log_level(const OnyxLoggingLevel& l, const char* arg);
 OnyxTypeKind value_kind(const Value& v);

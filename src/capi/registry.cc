@@ -99,17 +99,13 @@ OnyxStatus* make_status(ErrorCode code, const std::string& message) noexcept {
 // ---- conversions ----
 
 DataType to_dtype(const OnyxElementType& t, const char* arg) {
-  int raw;
-  static_assert(sizeof raw == sizeof t);
-  std::memcpy(&raw, &t, sizeof raw);
+  const int raw = enum_bits(t);
   if (!dtype_is_valid(raw)) fail(ErrorCode::kInvalidArgument, arg, ": ", raw, " is not a valid element type");
   return static_cast<DataType>(raw);
 }
 
 LogLevel to_log_level(const OnyxLoggingLevel& l, const char* arg) {
-  int raw;
-  static_assert(sizeof raw == sizeof l);
-  std::memcpy(&raw, &l, sizeof raw);
+  const int raw = enum_bits(l);
   if (raw < 0 || raw > 4)
     fail(ErrorCode::kInvalidArgument, arg, ": ", raw, " is not a log level (0 verbose .. 4 fatal)");
   return static_cast<LogLevel>(raw);
@@ -188,8 +184,12 @@ namespace {
 constexpr const char* kProviders[] = {"CPUExecutionProvider"};
 
 OnyxStatus* CreateStatus(OnyxErrorCode code, const char* message) {
-  if (code == ONYX_OK) return nullptr;
-  return make_status(static_cast<ErrorCode>(code), message ? message : "");
+  const int raw = enum_bits(code);
+  if (raw == ONYX_OK) return nullptr;
+  // A code outside the enumeration stays an error: ONYX_FAIL, the number kept in the message.
+  if (raw < ONYX_FAIL || raw > ONYX_EP_FAIL)
+    return make_status(ErrorCode::kFail, "error code " + std::to_string(raw) + ": " + (message ? message : ""));
+  return make_status(static_cast<ErrorCode>(raw), message ? message : "");
 }
 
 OnyxErrorCode GetErrorCode(const OnyxStatus* status) {

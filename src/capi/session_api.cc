@@ -57,7 +57,7 @@ OnyxStatus* SetInterOpNumThreads(OnyxSessionOptions* options, int threads) {
 
 OnyxStatus* SetGraphOptimizationLevel(OnyxSessionOptions* options, OnyxGraphOptimizationLevel level) {
   return set_option("SetGraphOptimizationLevel", options, [&](OnyxSessionOptions& o) {
-    int raw = static_cast<int>(level);
+    const int raw = enum_bits(level);
     if (raw < 0 || raw > 99)
       fail(ErrorCode::kInvalidArgument, "level ", raw, " is not an optimization level (0, 1, 2 or 99)");
     o.options.opt_level = raw == 0 ? OptLevel::kDisabled

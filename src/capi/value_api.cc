@@ -120,12 +120,12 @@ OnyxStatus* CreateValueFromProto(OnyxProtoKind kind, const void* data, size_t si
     if (size > 0) require(data, "data");
     std::string_view bytes(static_cast<const char*>(data), size);
     Value v;
-    switch (kind) {
+    switch (enum_bits(kind)) {
       case ONYX_PROTO_TENSOR: v = Value(onnx::parse_tensor_proto(bytes)); break;
       case ONYX_PROTO_SEQUENCE: v = onnx::parse_sequence_proto(bytes); break;
       case ONYX_PROTO_MAP: v = onnx::parse_map_proto(bytes); break;
       case ONYX_PROTO_OPTIONAL: v = onnx::parse_optional_proto(bytes); break;
-      default: fail(ErrorCode::kInvalidArgument, "kind ", static_cast<int>(kind), " is not an OnyxProtoKind");
+      default: fail(ErrorCode::kInvalidArgument, "kind ", enum_bits(kind), " is not an OnyxProtoKind");
     }
     *out = new_value(std::move(v));
   });

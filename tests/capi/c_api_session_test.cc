@@ -56,6 +56,12 @@ TEST_F(CApiTest, Statuses) {
   st = api->CreateStatus(ONYX_FAIL, nullptr);
   EXPECT_STREQ(api->GetErrorMessage(st), "");
   api->ReleaseStatus(st);
+  // A code no enumerator names (a C caller may pass any int) stays an error, ONYX_FAIL, the number kept.
+  st = api->CreateStatus(static_cast<OnyxErrorCode>(42), "odd");
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(api->GetErrorCode(st), ONYX_FAIL);
+  EXPECT_STREQ(api->GetErrorMessage(st), "error code 42: odd");
+  api->ReleaseStatus(st);
 }
 
 TEST_F(CApiTest, EnvMisuse) {
