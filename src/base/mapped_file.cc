@@ -35,7 +35,10 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
       fail(ErrorCode::kFail, "cannot map '", path, "' (", m->size_, " bytes): ", std::strerror(e));
     }
     m->data_ = static_cast<const uint8_t*>(p);
-    resident::register_mapping(p, m->size_);
+    // The descriptor stays open for resident::copy_from_file.
+    m->fd_ = fd;
+    resident::register_mapping(p, m->size_, fd);
+    return m;
   }
   ::close(fd);
   return m;
@@ -45,6 +48,7 @@ MappedFile::~MappedFile() {
   if (!data_) return;
   resident::unregister_mapping(data_);
   munmap(const_cast<uint8_t*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace onyx

@@ -27,6 +27,7 @@ class MappedFile {
   MappedFile() = default;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  int fd_ = -1;
   std::string path_;
 };
 

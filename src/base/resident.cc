@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 
 namespace onyx::resident {
@@ -14,6 +15,7 @@ namespace {
 struct Range {
   uintptr_t begin, end;
   bool file;  // a mapped file (releasable) or a caller's buffer (never touched)
+  int fd = -1;
 };
 
 std::mutex& mu() {
@@ -38,11 +40,11 @@ void advise_interior(uintptr_t b, uintptr_t e, int advice) {
   if (e > b) madvise(reinterpret_cast<void*>(b), e - b, advice);
 }
 
-void add(const void* p, size_t n, bool file) {
+void add(const void* p, size_t n, bool file, int fd = -1) {
   if (!p || !n) return;
   auto b = reinterpret_cast<uintptr_t>(p);
   std::lock_guard<std::mutex> lk(mu());
-  ranges().push_back({b, b + n, file});
+  ranges().push_back({b, b + n, file, fd});
 }
 
 void remove(const void* p) {
@@ -55,10 +57,43 @@ void remove(const void* p) {
 
 thread_local std::vector<Absorbed> t_absorbed;
 
+struct Loan {
+  const void* p;
+  size_t n;
+  std::shared_ptr<void> owner;
+  bool taken = false;
+};
+thread_local std::vector<Loan> t_loans;
+
 }  // namespace
 
-void register_mapping(const void* p, size_t n) { add(p, n, true); }
+void register_mapping(const void* p, size_t n, int fd) { add(p, n, true, fd); }
 void unregister_mapping(const void* p) { remove(p); }
+
+bool copy_from_file(const void* p, size_t n, void* dst) {
+  auto b = reinterpret_cast<uintptr_t>(p), e = b + n;
+  int fd = -1;
+  off_t off = 0;
+  {
+    std::lock_guard<std::mutex> lk(mu());
+    for (const Range& r : ranges())
+      if (r.file && r.fd >= 0 && b >= r.begin && e <= r.end) {
+        fd = r.fd;
+        off = static_cast<off_t>(b - r.begin);
+        break;
+      }
+  }
+  if (fd < 0) return false;
+  auto* d = static_cast<char*>(dst);
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = pread(fd, d + done, n - done, off + static_cast<off_t>(done));
+    if (got <= 0) break;  // the file shrank under us: fall back to the mapping (which then faults)
+    done += static_cast<size_t>(got);
+  }
+  if (done < n) std::memcpy(d + done, static_cast<const char*>(p) + done, n - done);
+  return true;
+}
 
 bool release_file_pages(const void* p, size_t n) {
   auto b = reinterpret_cast<uintptr_t>(p), e = b + n;
@@ -111,6 +146,25 @@ std::vector<Absorbed> take_absorbed() {
   std::vector<Absorbed> v;
   v.swap(t_absorbed);
   return v;
+}
+
+void lend(const void* p, size_t n, std::shared_ptr<void> owner) { t_loans.push_back({p, n, std::move(owner)}); }
+
+std::shared_ptr<void> borrow(const void* p, size_t n) {
+  for (Loan& l : t_loans)
+    if (l.p == p && l.n == n && !l.taken && l.owner) {
+      l.taken = true;
+      return l.owner;
+    }
+  return nullptr;
+}
+
+std::vector<const void*> end_lending() {
+  std::vector<const void*> taken;
+  for (const Loan& l : t_loans)
+    if (l.taken) taken.push_back(l.p);
+  t_loans.clear();
+  return taken;
 }
 
 }  // namespace onyx::resident

@@ -14,13 +14,20 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 namespace onyx::resident {
 
-// MappedFile registers each live mapping here.
-void register_mapping(const void* p, size_t n);
+// MappedFile registers each live mapping here, with the open file behind it.
+void register_mapping(const void* p, size_t n, int fd);
 void unregister_mapping(const void* p);
+
+// Copies n bytes of a mapped file at p to dst with pread, not through the
+// mapping: no page faults on it and none of its pages left resident (the
+// load-time copy of weights whose raw data is misaligned). Returns false,
+// copying nothing, when [p, p + n) is not inside a live mapping.
+bool copy_from_file(const void* p, size_t n, void* dst);
 
 // Drops from the resident set the whole pages of [p, p + n) that lie inside a
 // live file mapping. Returns false, doing nothing, when p is not in one.
@@ -62,5 +69,16 @@ struct Absorbed {
   size_t n;
 };
 std::vector<Absorbed> take_absorbed();
+
+// In-place packing: right before creating a kernel, the plan lends it the
+// bytes of constant inputs that nothing else reads and that the engine owns;
+// PackedMatrix::pack may then write the packed layout over them instead of
+// allocating (no fresh pages to fault in, nothing held twice). Per thread.
+void lend(const void* p, size_t n, std::shared_ptr<void> owner);
+// The owner to keep alive when exactly [p, p + n) is lent (the caller may
+// then overwrite it), else null.
+std::shared_ptr<void> borrow(const void* p, size_t n);
+// Ends the lending; returns the starts of the ranges that were borrowed.
+std::vector<const void*> end_lending();
 
 }  // namespace onyx::resident

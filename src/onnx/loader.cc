@@ -182,10 +182,9 @@ Tensor Decoder::tensor(Reader r, std::string* name_out) {
     if (!copy_ && reinterpret_cast<uintptr_t>(p) % elem_align == 0)
       return Tensor::wrap(dt, Shape(dims), const_cast<uint8_t*>(p), std::move(owner));
     Tensor t(dt, Shape(dims));
-    if (n) std::memcpy(t.raw(), p, n);
-    // The copy is what the model uses now: the file pages it was read from
-    // need not stay resident (for an inline-data model, most of its weights).
-    resident::release_file_pages(p, n);
+    // From a mapped file, read the bytes (pread) rather than touch its pages:
+    // the copy is what the model uses, the file pages need not come in.
+    if (n && !resident::copy_from_file(p, n, t.raw())) std::memcpy(t.raw(), p, n);
     return t;
   };
 

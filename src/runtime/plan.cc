@@ -81,7 +81,9 @@ std::unique_ptr<Kernel> select_kernel(const ir::Node& node, const SessionOptions
 // memory the engine owns (resident::discardable; a mapped file's pages are
 // released by the kernel itself), and only when no other constant that is
 // still read shares those bytes (a folded Reshape is a view). The graph keeps
-// the value, whose bytes read as zeros from then on.
+// the value, whose bytes read as zeros from then on. A constant that only one
+// kernel reads is also lent to it before its creation, so that the weight
+// packer can write the packed form over it (resident::lend): no new pages.
 class ConstantDropper {
  public:
   explicit ConstantDropper(const ir::Graph& g) : enabled_(!g.owner) {
@@ -97,10 +99,30 @@ class ConstantDropper {
     for (const ir::Value* v : g.outputs) pin(v);
   }
 
+  // Before creating the kernel of `n`: lends it the bytes of the constants
+  // only it reads, which it may pack in place (resident::lend).
+  void before_kernel(const ir::Node& n) {
+    resident::take_absorbed();  // notes of kernels created by constant folding or subgraphs
+    resident::end_lending();
+    if (!enabled_) return;
+    for (const ir::Value* v : n.inputs) {
+      auto it = entries_.find(v);
+      if (it == entries_.end() || it->second.uses != 1 || it->second.pinned) continue;
+      const Tensor& t = v->constant;
+      if (!resident::discardable(t.raw(), t.nbytes()) || shared(v)) continue;
+      resident::lend(t.raw(), t.nbytes(), t.owner());
+    }
+  }
+
   // After creating the kernel of `n`: credits what it absorbed, drops what is done.
   void after_kernel(const ir::Node& n) {
+    std::vector<const void*> borrowed = resident::end_lending();
     std::vector<resident::Absorbed> abs = resident::take_absorbed();
     if (!enabled_) return;
+    for (const void* p : borrowed)
+      for (const ir::Value* v : n.inputs)
+        if (v && v->is_constant() && v->constant.raw() == p)
+          if (auto it = entries_.find(v); it != entries_.end()) it->second.packed_in_place = true;
     for (const resident::Absorbed& a : abs) {
       // Credit only when exactly one input position holds these bytes: in
       // MatMul(W, W) the kernel still reads the other one.
@@ -123,6 +145,7 @@ class ConstantDropper {
   struct Entry {
     int uses = 0, absorbed = 0;
     bool pinned = false;
+    bool packed_in_place = false;  // its bytes now hold the packed form: keep them
   };
 
   static bool overlaps(const Tensor& t, const void* p, size_t n) {
@@ -136,11 +159,17 @@ class ConstantDropper {
     if (auto it = entries_.find(v); it != entries_.end()) it->second.pinned = true;
   }
 
+  // Whether another constant's bytes overlap v's (a view of the same data).
+  bool shared(const ir::Value* v, bool only_live = false) const {
+    const Tensor& t = v->constant;
+    for (const auto& [other, e] : entries_)
+      if (other != v && !(only_live && done(e)) && overlaps(other->constant, t.raw(), t.nbytes())) return true;
+    return false;
+  }
+
   void drop(const ir::Value* v) {
     const Tensor& t = v->constant;
-    if (!resident::discardable(t.raw(), t.nbytes())) return;
-    for (const auto& [other, e] : entries_)
-      if (other != v && !done(e) && overlaps(other->constant, t.raw(), t.nbytes())) return;
+    if (entries_.at(v).packed_in_place || !resident::discardable(t.raw(), t.nbytes()) || shared(v, true)) return;
     resident::discard_pages(const_cast<void*>(t.raw()), t.nbytes());
   }
 
@@ -199,7 +228,7 @@ std::shared_ptr<const Plan> compile_plan(const ir::Graph& g, const SessionOption
     for (const ir::Value* v : n->inputs) st.inputs.push_back(slot(v));
     for (const ir::Value* v : n->implicit_inputs) st.implicit.push_back(slot(v));
     for (const ir::Value* v : n->outputs) st.outputs.push_back(v ? new_slot(v) : -1);
-    resident::take_absorbed();  // notes of kernels created by constant folding or subgraphs
+    dropper.before_kernel(*n);
     st.kernel = select_kernel(*n, options, &st.impl, compile_sub);
     dropper.after_kernel(*n);
     plan->steps.push_back(std::move(st));

@@ -401,6 +401,26 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   pm->width_ = as_a ? kern.mr : kern.nr;
   pm->panels_ = (r + pm->width_ - 1) / pm->width_;
   pm->size_ = static_cast<size_t>(pm->panels_ * pm->width_ * std::max<int64_t>(k, 1));
+  // In place: op(B) = X (K x N, row stride N, N % NR == 0) packs to exactly
+  // X's size, k-block kb landing on the very bytes of X's rows k0..k0+kc, so
+  // each block is copied out to a scratch and packed back over itself.
+  if (!as_a && !trans && ldx == cols && cols % pm->width_ == 0 && k > 0 &&
+      reinterpret_cast<uintptr_t>(x) % 64 == 0) {
+    if (auto owner = resident::borrow(x, static_cast<size_t>(rows * cols) * sizeof(float))) {
+      auto* dst = const_cast<float*>(x);
+      pm->lent_ = std::move(owner);
+      pm->data_ = std::unique_ptr<float[], void (*)(float*)>(dst, [](float*) {});
+      // Kept per thread: one block is at most kKc rows of X (3 MiB for N = 3072).
+      thread_local std::vector<float> scratch;
+      for (int64_t kb = 0; kb * kKc < k; ++kb) {
+        int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0);
+        float* block = dst + k0 * cols;
+        scratch.assign(block, block + kc * cols);
+        pack_panels(block, scratch.data(), cols, false, r, 0, r, 0, kc, static_cast<int>(pm->width_), 1.f);
+      }
+      return pm;
+    }
+  }
   pm->data_ = std::unique_ptr<float[], void (*)(float*)>(aligned_floats(pm->size_), [](float* p) { std::free(p); });
   // Element (r, k) of the operand in its own orientation:
   //   A, not trans: x[r*ldx + k];  A, trans: x[k*ldx + r]

@@ -51,6 +51,9 @@ const SgemmKernel& sgemm_kernel(Isa isa);
 class PackedMatrix {
  public:
   // Packs op(X) where op(X) is rows x cols; `as_a` selects the A or B layout.
+  // A B operand whose bytes the plan lent (base/resident.h) and whose layout
+  // allows it (not transposed, dense, cols a multiple of NR, 64-byte aligned)
+  // is packed in place, over X.
   static std::shared_ptr<const PackedMatrix> pack(Isa isa, bool as_a, bool trans, int64_t rows, int64_t cols,
                                                   const float* x, int64_t ldx);
   Isa isa() const { return isa_; }
@@ -67,6 +70,7 @@ class PackedMatrix {
   int64_t rows_ = 0, cols_ = 0, k_ = 0, panels_ = 0, width_ = 0;
   std::unique_ptr<float[], void (*)(float*)> data_{nullptr, nullptr};
   size_t size_ = 0;
+  std::shared_ptr<void> lent_;  // owner of x when packed over it in place (resident::borrow)
 };
 
 // Produces op(B) directly in packed-panel layout, e.g. a convolution's
