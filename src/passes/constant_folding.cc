@@ -7,6 +7,8 @@
 // (ConstantOfShape, Expand, Tile of a small constant) would turn a few bytes
 // into a large resident tensor, so an output is only folded when it is at
 // most kFoldMinBudget bytes or not larger than twice the inputs it replaces.
+// At level extended, a transposed MatMul weight is left to
+// fold_transpose_into_matmul instead.
 #include "passes/pass.h"
 #include "runtime/plan.h"
 
@@ -25,12 +27,63 @@ bool nondeterministic(const ir::Node& n) {
   return false;
 }
 
+// Transpose<1,0> of a 2-D float constant read only as B of float MatMuls
+// (GPT-2's lm_head: Transpose of the [vocab, hidden] weight). Rather than
+// folded into a transposed copy (154 MB for GPT-2) that the GEMM then packs
+// again, the transpose goes into the packing: fold_transpose_into_matmul.
+bool transposed_matmul_weight(const ir::Node& t) {
+  if (!t.is("Transpose") || t.num_inputs() != 1 || t.outputs.size() != 1) return false;
+  const ir::Value* w = t.input(0);
+  const ir::Value* out = t.output(0);
+  if (!w || !w->is_constant() || w->is_graph_input || w->constant.dtype() != DataType::kFloat ||
+      w->constant.rank() != 2 || !out || out->is_graph_output || out->uses.empty())
+    return false;
+  if (t.has_attr("perm") && t.attr_ints("perm") != std::vector<int64_t>{1, 0}) return false;
+  auto is_float = [](const ir::Value* v) { return v && v->type.is_tensor() && v->type.elem == DataType::kFloat; };
+  for (const ir::Use& u : out->uses) {
+    const ir::Node* mm = u.node;
+    if (u.index != 1 || !mm->is("MatMul") || mm->input(0) == out || !is_float(mm->input(0)) ||
+        !is_float(mm->output(0)))
+      return false;
+  }
+  return true;
+}
+
+// MatMul(A, Transpose<1,0>(W)) -> com.onyx FusedMatMul(A, W, transB=1).
+int fold_transpose_into_matmul(ir::Graph& g, const SessionOptions&) {
+  int changes = 0;
+  std::vector<ir::Node*> order;
+  for (const auto& n : g.nodes())
+    if (transposed_matmul_weight(*n)) order.push_back(n.get());
+  for (ir::Node* t : order) {
+    ir::Value* w = t->input(0);
+    std::vector<ir::Use> uses = t->output(0)->uses;
+    for (const ir::Use& u : uses) {
+      ir::Node* mm = u.node;
+      ir::Attribute tb;
+      tb.name = "transB";
+      tb.type = ir::AttrType::kInt;
+      tb.i = 1;
+      ir::Node* fused = g.add_node("FusedMatMul", "com.onyx", {mm->input(0), w}, 1, mm->name + "_transB", {tb});
+      fused->opset = 1;
+      ir::Value* out = mm->output(0);
+      g.replace_uses(out, fused->output(0));
+      fused->output(0)->type = out->type;
+      g.remove_node(mm);
+      ++changes;
+    }
+    g.remove_node(t);
+  }
+  return changes;
+}
+
 int constant_folding(ir::Graph& g, const SessionOptions& options) {
   int changes = 0;
   std::vector<ir::Node*> order;
   for (const auto& n : g.nodes()) order.push_back(n.get());
   for (ir::Node* n : order) {
     if (nondeterministic(*n) || !n->implicit_inputs.empty()) continue;
+    if (options.opt_level >= OptLevel::kExtended && transposed_matmul_weight(*n)) continue;
     bool has_sub = false;
     for (const auto& a : n->attrs) has_sub |= a.g || !a.graphs.empty();
     if (has_sub) continue;
@@ -143,5 +196,6 @@ int fold_known_values(ir::Graph& g, const SessionOptions&) {
 
 ONYX_PASS({"fold_known_values", OptLevel::kBasic, 20, fold_known_values});
 ONYX_PASS({"constant_folding", OptLevel::kBasic, 30, constant_folding});
+ONYX_PASS({"fold_transpose_into_matmul", OptLevel::kExtended, 25, fold_transpose_into_matmul});
 
 }  // namespace onyx

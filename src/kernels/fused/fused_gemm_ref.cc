@@ -2,7 +2,8 @@
 // reference GEMM), then the bias, then the activation — the oracle for the
 // fused fast paths in matmul/gemm_fast.cc.
 //   FusedGemm(A, B, C?)      = act(alpha * op(A) op(B) + beta * C)
-//   FusedMatMul(A, B, bias?) = act(A @ B + bias)     (numpy matmul, bias [N])
+//   FusedMatMul(A, B, bias?) = act(A @ B + bias)     (numpy matmul, bias [N];
+//                                                   B^T with transB=1, B 2-D)
 #include "kernels/common/activation_attr.h"
 #include "kernels/common/gemm_ref.h"
 #include "kernels/matmul/matmul_shape.h"
@@ -73,13 +74,23 @@ class FusedGemmRef final : public Kernel {
 
 class FusedMatMulRef final : public Kernel {
  public:
-  explicit FusedMatMulRef(const KernelInit& init) : epi_(activation_from_node(init.node)) {}
+  explicit FusedMatMulRef(const KernelInit& init)
+      : epi_(activation_from_node(init.node)), trans_b_(init.node.attr_int("transB", 0) != 0) {}
 
   void run(KernelContext& ctx) const override {
     const Tensor& a = ctx.input(0);
-    const Tensor& b = ctx.input(1);
     const Tensor* bias = ctx.optional_input(2);
-    check_float({&a, &b, bias});
+    check_float({&a, &ctx.input(1), bias});
+    // transB=1 (B given as [N, K], 2-D): the reference transposes it first.
+    Tensor bt;
+    if (trans_b_) {
+      const Tensor& b0 = ctx.input(1);
+      if (b0.rank() != 2) fail(ErrorCode::kInvalidArgument, "B ", b0.describe(), " must be 2-D with transB=1");
+      bt = Tensor(DataType::kFloat, {b0.dim(1), b0.dim(0)}, ctx.allocator());
+      for (int64_t i = 0; i < b0.dim(0); ++i)
+        for (int64_t j = 0; j < b0.dim(1); ++j) bt.data<float>()[j * b0.dim(0) + i] = b0.data<float>()[i * b0.dim(1) + j];
+    }
+    const Tensor& b = trans_b_ ? bt : ctx.input(1);
     MatMulPlan p = plan_matmul(a.shape(), b.shape());
     if (bias && (bias->numel() != p.n || bias->rank() > 1))
       fail(ErrorCode::kInvalidArgument, "bias ", bias->describe(), " must hold one value per output column (", p.n, ")");
@@ -108,6 +119,7 @@ class FusedMatMulRef final : public Kernel {
 
  private:
   ukernel::Epilogue epi_;
+  bool trans_b_;
 };
 
 void infer_fused_gemm(InferContext& ctx) {
@@ -121,7 +133,29 @@ void infer_fused_gemm(InferContext& ctx) {
   ctx.set_output(0, DataType::kFloat, {(*a)[ta ? 1 : 0], (*b)[tb ? 0 : 1]});
 }
 
-void infer_fused_matmul(InferContext& ctx) { infer_matmul_output(ctx, 0, 1, DataType::kFloat); }
+void infer_fused_matmul(InferContext& ctx) {
+  if (ctx.node().attr_int("transB", 0) == 0) {
+    infer_matmul_output(ctx, 0, 1, DataType::kFloat);
+    return;
+  }
+  // transB=1: B is [N, K]; A [..., M, K] -> [..., M, N].
+  const ir::Dims* a = ctx.input_dims(0);
+  const ir::Dims* b = ctx.input_dims(1);
+  if (!a || !b) {
+    ctx.set_output_unranked(0, DataType::kFloat);
+    return;
+  }
+  if (b->size() != 2 || a->empty())
+    ctx.fail("with transB=1, B must be 2-D and A at least 1-D, got A ", shape_str(*a), " and B ", shape_str(*b));
+  const ir::Dim& k = a->back();
+  const ir::Dim& kb = (*b)[1];
+  if (k.known() && kb.known() && k.value != kb.value)
+    ctx.fail("A ", shape_str(*a), " and B ", shape_str(*b), " (transposed) cannot be multiplied: ", k.value,
+             " != ", kb.value);
+  ir::Dims out(a->begin(), a->end() - 1);
+  out.push_back((*b)[0]);
+  ctx.set_output(0, DataType::kFloat, std::move(out));
+}
 
 }  // namespace
 

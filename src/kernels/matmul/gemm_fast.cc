@@ -4,7 +4,8 @@
 //   Gemm:        Y = alpha * op(A) op(B) + beta * C
 //   FusedGemm:   Y = act(Gemm(A, B, C))                      (com.onyx)
 //   MatMul:      numpy matmul (batched, broadcast)
-//   FusedMatMul: Y = act(A @ B + bias), bias [N] optional   (com.onyx)
+//   FusedMatMul: Y = act(A @ op(B) + bias), bias [N] optional (com.onyx;
+//                op(B) = B^T when transB=1, B then 2-D)
 //
 // The reference kernels (gemm.cc, matmul.cc, fused/fused_gemm_ref.cc) stay
 // as the oracle. These decline (return null) for what they do not speed up:
@@ -94,10 +95,12 @@ class GemmFast final : public Kernel {
 
 class MatMulFast final : public Kernel {
  public:
-  explicit MatMulFast(const KernelInit& init) : epi_(activation_from_node(init.node)), isa_(active_isa()) {
+  explicit MatMulFast(const KernelInit& init)
+      : epi_(activation_from_node(init.node)), isa_(active_isa()), trans_b_(init.node.attr_int("transB", 0) != 0) {
     // A constant 2-D B (the weights of a Linear layer) is packed once.
     if (const Tensor* b = init.constant_input(1); b && b->dtype() == DataType::kFloat && b->rank() == 2) {
-      packed_b_ = PackedMatrix::pack(isa_, false, false, b->dim(0), b->dim(1), b->data<float>(), b->dim(1));
+      const int64_t k = trans_b_ ? b->dim(1) : b->dim(0), n = trans_b_ ? b->dim(0) : b->dim(1);
+      packed_b_ = PackedMatrix::pack(isa_, false, trans_b_, k, n, b->data<float>(), b->dim(1));
       packed_from_ = b->raw();
       ukernel::release_source_pages(b->raw(), b->nbytes());
     }
@@ -109,7 +112,9 @@ class MatMulFast final : public Kernel {
     const Tensor* bias = ctx.optional_input(2);  // FusedMatMul only
     for (const Tensor* t : {&a, &b, bias})
       if (t && t->dtype() != DataType::kFloat) fail(ErrorCode::kInvalidArgument, "expected float32, got ", t->describe());
-    MatMulPlan p = plan_matmul(a.shape(), b.shape());
+    if (trans_b_ && b.rank() != 2)
+      fail(ErrorCode::kInvalidArgument, "B ", b.describe(), " must be 2-D with transB=1");
+    MatMulPlan p = plan_matmul(a.shape(), trans_b_ ? Shape{b.dim(1), b.dim(0)} : b.shape());
     if (bias && (bias->numel() != p.n || bias->rank() > 1))
       fail(ErrorCode::kInvalidArgument, "bias ", bias->describe(), " must hold one value per output column (", p.n, ")");
     Tensor& y = ctx.output(0, p.out_shape, DataType::kFloat);
@@ -136,8 +141,8 @@ class MatMulFast final : public Kernel {
       if (packed)
         ukernel::sgemm_packed_b(false, p.m, 1.f, ai, p.k, *packed_b_, 0.f, yi, p.n, epi, pool);
       else
-        ukernel::sgemm(isa_, false, false, p.m, p.n, p.k, 1.f, ai, p.k, bp + p.b_off[static_cast<size_t>(i)], p.n,
-                       0.f, yi, p.n, epi, pool);
+        ukernel::sgemm(isa_, false, trans_b_, p.m, p.n, p.k, 1.f, ai, p.k, bp + p.b_off[static_cast<size_t>(i)],
+                       trans_b_ ? p.k : p.n, 0.f, yi, p.n, epi, pool);
     };
     // Many small products (attention heads): one product per thread beats
     // splitting each small product across threads.
@@ -154,6 +159,7 @@ class MatMulFast final : public Kernel {
  private:
   ukernel::Epilogue epi_;
   Isa isa_;
+  bool trans_b_;  // FusedMatMul transB=1: B is a 2-D [N, K]
   std::shared_ptr<const PackedMatrix> packed_b_;
   const void* packed_from_ = nullptr;
 };
