@@ -78,9 +78,8 @@ struct FunctionP {
 
 class Decoder {
  public:
-  Decoder(const uint8_t* origin, std::string model_path, std::string dir, bool copy_data,
-          std::shared_ptr<void> owner = nullptr)
-      : origin_(origin), model_path_(std::move(model_path)), dir_(std::move(dir)), copy_(copy_data),
+  Decoder(std::string model_path, std::string dir, bool copy_data, std::shared_ptr<void> owner = nullptr)
+      : model_path_(std::move(model_path)), dir_(std::move(dir)), copy_(copy_data),
         owner_(std::move(owner)) {}
 
   std::vector<std::shared_ptr<void>> mappings;  // external data files opened
@@ -99,7 +98,6 @@ class Decoder {
   const uint8_t* external(const std::string& tensor_name, const std::map<std::string, std::string>& entries,
                           size_t expected, size_t* length_out);
 
-  const uint8_t* origin_;
   std::string model_path_;
   std::string dir_;
   bool copy_;  // copy tensor data out of the buffer (test data read into a temporary)
@@ -844,7 +842,7 @@ std::unique_ptr<ir::Model> decode_model(const uint8_t* data, size_t size, std::s
   model->dir = dir;
   if (owner) model->mappings.push_back(owner);
   if (size == 0) fail(ErrorCode::kInvalidProtobuf, model->describe(), " is empty");
-  Decoder dec(data, model->path, dir, false, owner);
+  Decoder dec(model->path, dir, false, owner);
   std::shared_ptr<GraphP> gp;
   std::map<std::string, FunctionP> functions;
   bool has_opset = false;
@@ -923,7 +921,7 @@ std::vector<ir::Node*> inline_function(ir::Graph& g, ir::Node* node, std::string
   const auto* p = reinterpret_cast<const uint8_t*>(function_proto.data());
   FunctionP f;
   try {
-    Decoder dec(p, "<function " + node->op_type + ">", "", /*copy_data=*/true);
+    Decoder dec("<function " + node->op_type + ">", "", /*copy_data=*/true);
     f = dec.function(Reader(p, p + function_proto.size(), p));
   } catch (const Error& e) {
     throw e.with_context(where);
@@ -1048,7 +1046,7 @@ std::vector<ir::Node*> inline_function(ir::Graph& g, ir::Node* node, std::string
 
 Tensor parse_tensor_proto(std::string_view bytes) {
   auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  Decoder dec(p, "<tensor>", "", true);
+  Decoder dec("<tensor>", "", true);
   return dec.tensor(Reader(p, p + bytes.size(), p));
 }
 
@@ -1127,19 +1125,19 @@ Value parse_value_of_kind(Decoder& dec, Reader r, int kind, int depth) {
 
 Value parse_sequence_proto(std::string_view bytes) {
   auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  Decoder dec(p, "<sequence>", "", true);
+  Decoder dec("<sequence>", "", true);
   return parse_value_of_kind(dec, Reader(p, p + bytes.size(), p), 3, 0);
 }
 
 Value parse_optional_proto(std::string_view bytes) {
   auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  Decoder dec(p, "<optional>", "", true);
+  Decoder dec("<optional>", "", true);
   return parse_value_of_kind(dec, Reader(p, p + bytes.size(), p), 5, 0);
 }
 
 Value parse_map_proto(std::string_view bytes) {
   auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  Decoder dec(p, "<map>", "", true);
+  Decoder dec("<map>", "", true);
   return parse_value_of_kind(dec, Reader(p, p + bytes.size(), p), 4, 0);
 }
 

@@ -18,7 +18,7 @@ cdouble unit_root(int64_t k, int64_t n, double sign) {
 
 }  // namespace
 
-FftPlan::FftPlan(int64_t n, bool inverse) : n_(n), inverse_(inverse) {
+FftPlan::FftPlan(int64_t n, bool inverse) : n_(n) {
   const double sign = inverse ? 1.0 : -1.0;
   const bool pow2 = n > 0 && (n & (n - 1)) == 0;
   if (pow2) {

@@ -42,7 +42,6 @@ class FftPlan {
   static void radix2(cdouble* a, int64_t n, const std::vector<cdouble>& twiddles);
 
   int64_t n_;
-  bool inverse_;
   Kind kind_;
   std::vector<cdouble> twiddles_;  // radix-2: e^{-+2 pi i k / n}, k < n/2 (of m for Bluestein)
   int64_t m_ = 0;                  // Bluestein: padded power-of-two length

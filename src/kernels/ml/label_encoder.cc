@@ -83,7 +83,6 @@ DataType label_list_type(const ir::Node& n, const char* prefix) {
 }
 
 bool is_int_type(DataType t) { return t == DataType::kInt64 || t == DataType::kInt32 || t == DataType::kInt16; }
-bool is_float_type(DataType t) { return t == DataType::kFloat || t == DataType::kDouble; }
 
 // A real key in hashable form: all NaNs alike, -0.0 as 0.0.
 uint64_t real_key(double d) {
