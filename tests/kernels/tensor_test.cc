@@ -266,6 +266,25 @@ TEST(Concat, NegativeAxisAndEmptyInput) {
       .run();
 }
 
+TEST(Concat, LargeBlocksCutIntoPieces) {
+  // One row ([1, C, H, W] on axis 1): blocks of 30000 and 20000 elements are
+  // copied in pieces (with remainders) by several threads; and 70 rows (the
+  // per-row path).
+  for (const Shape& lead : {Shape{1}, Shape{70}}) {
+    const int64_t n = lead[0], h = n == 1 ? 10000 : 3;
+    Shape sa{n, 3, h}, sb{n, 2, h}, sy{n, 5, h};
+    std::vector<float> a(static_cast<size_t>(n * 3 * h)), b(static_cast<size_t>(n * 2 * h));
+    for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = -static_cast<float>(i) - 1;
+    std::vector<float> y;
+    for (int64_t o = 0; o < n; ++o) {
+      y.insert(y.end(), a.begin() + o * 3 * h, a.begin() + (o + 1) * 3 * h);
+      y.insert(y.end(), b.begin() + o * 2 * h, b.begin() + (o + 1) * 2 * h);
+    }
+    OpTest("Concat", 13).input<float>("a", sa, a).input<float>("b", sb, b).attr("axis", 1).output<float>("y", sy, y).run();
+  }
+}
+
 TEST(Concat, Strings) {
   OpTest("Concat", 13)
       .input("a", strings({1}, {"x"}))

@@ -94,10 +94,16 @@ class Im2colPanels final : public ukernel::PanelSource {
           copy_short(dr + lead, xr + ix + lead, stop - lead);
           for (int64_t j = stop; j < ru.len; ++j) dr[j] = 0.f;
         } else {
-          for (int64_t j = 0; j < ru.len; ++j) {
-            const int64_t xx = ix + j * SW;
-            dr[j] = xx >= 0 && xx < W ? xr[xx] : 0.f;
-          }
+          // Columns j with ix + j*SW inside [0, W): [lead, stop).
+          const int64_t lead = std::min(ru.len, ix >= 0 ? 0 : (-ix + SW - 1) / SW);
+          const int64_t stop = std::max(lead, std::min(ru.len, W - ix <= 0 ? 0 : (W - ix - 1) / SW + 1));
+          for (int64_t j = 0; j < lead; ++j) dr[j] = 0.f;
+          const float* xs = xr + ix;
+          if (SW == 2)  // a constant stride: vectorised even-element loads
+            for (int64_t j = lead; j < stop; ++j) dr[j] = xs[2 * j];
+          else
+            for (int64_t j = lead; j < stop; ++j) dr[j] = xs[j * SW];
+          for (int64_t j = stop; j < ru.len; ++j) dr[j] = 0.f;
         }
       }
       for (int64_t j = valid; j < width; ++j) d[j] = 0.f;

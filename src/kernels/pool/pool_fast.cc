@@ -82,6 +82,7 @@ class PoolFast final : public Kernel {
     const int64_t planes = xs[0] * xs[1];
     const int64_t row_work = std::max<int64_t>(1, OW * KH * KW);
     parallel_for(ctx.pool(), planes * OH, std::max<int64_t>(1, 16384 / row_work), [&](int64_t w0, int64_t w1) {
+      std::vector<float> vmax(kMax ? static_cast<size_t>(W) : 0);
       for (int64_t w = w0; w < w1; ++w) {
         const int64_t plane = w / OH, oy = w % OH;
         const float* xc = xp + plane * H * W;
@@ -90,6 +91,32 @@ class PoolFast final : public Kernel {
         for (int64_t ox = 0; ox < OW; ++ox) r[ox] = init;
         int64_t ky0, ky1;
         taps(oy * SH - PT, DH, KH, 0, H, &ky0, &ky1);
+        if (kMax && ky1 - ky0 > 1) {
+          // The column maxima over the window's rows first (contiguous,
+          // vectorised), then the window's columns of that one row: KH + KW
+          // passes instead of KH * KW strided ones.
+          float* v = vmax.data();
+          for (int64_t x = 0; x < W; ++x) v[x] = std::numeric_limits<float>::lowest();
+          for (int64_t ky = ky0; ky < ky1; ++ky) {
+            const float* xr = xc + (oy * SH - PT + ky * DH) * W;
+            for (int64_t x = 0; x < W; ++x) v[x] = xr[x] > v[x] ? xr[x] : v[x];
+          }
+          for (int64_t kx = 0; kx < KW; ++kx) {
+            const int64_t off = kx * DW - PL;
+            const int64_t a = lo[static_cast<size_t>(kx)], e = hi[static_cast<size_t>(kx)];
+            if (SW == 1) {
+              const float* vs = v + off;
+              for (int64_t ox = a; ox < e; ++ox) r[ox] = vs[ox] > r[ox] ? vs[ox] : r[ox];
+            } else if (SW == 2) {
+              // A constant stride: the compiler vectorises the even/odd loads.
+              const float* vs = v + off;
+              for (int64_t ox = a; ox < e; ++ox) r[ox] = vs[2 * ox] > r[ox] ? vs[2 * ox] : r[ox];
+            } else {
+              for (int64_t ox = a; ox < e; ++ox) r[ox] = v[ox * SW + off] > r[ox] ? v[ox * SW + off] : r[ox];
+            }
+          }
+          continue;
+        }
         for (int64_t ky = ky0; ky < ky1; ++ky) {
           const float* xr = xc + (oy * SH - PT + ky * DH) * W;
           for (int64_t kx = 0; kx < KW; ++kx) {

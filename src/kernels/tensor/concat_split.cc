@@ -66,17 +66,45 @@ class Concat final : public Kernel {
     if (dtype_is_packed(out.dtype())) fail(ErrorCode::kNotImplemented, "Concat of packed ", dtype_name(out.dtype()));
     const int64_t outer = prod(out_shape, 0, static_cast<size_t>(axis));
     const int64_t inner = prod(out_shape, static_cast<size_t>(axis) + 1, out_shape.size());
-    const int64_t out_row = out_shape[static_cast<size_t>(axis)] * inner;
-    parallel_for(ctx.pool(), outer, std::max<int64_t>(1, 32768 / std::max<int64_t>(out_row, 1)), [&](int64_t o0, int64_t o1) {
-      for (int64_t o = o0; o < o1; ++o) {
-        int64_t dst = o * out_row;
-        for (const Tensor* t : parts) {
-          int64_t block = t->dim(axis) * inner;
-          copy_elements(*t, o * block, out, dst, block);
-          dst += block;
+    if (outer >= 64) {
+      // Many rows: the threads split them.
+      const int64_t out_row = out_shape[static_cast<size_t>(axis)] * inner;
+      parallel_for(ctx.pool(), outer, std::max<int64_t>(1, 32768 / std::max<int64_t>(out_row, 1)), [&](int64_t o0, int64_t o1) {
+        for (int64_t o = o0; o < o1; ++o) {
+          int64_t dst = o * out_row;
+          for (const Tensor* t : parts) {
+            int64_t block = t->dim(axis) * inner;
+            copy_elements(*t, o * block, out, dst, block);
+            dst += block;
+          }
         }
+      });
+      return;
+    }
+    // Few rows (the channel Concat of a CNN: [1, C, H, W] on axis 1): copies
+    // of at most kPiece elements, split over the threads; whole blocks of
+    // megabytes would leave all but one thread idle.
+    constexpr int64_t kPiece = 16384;
+    struct Piece {
+      const Tensor* src;
+      int64_t src_off, dst_off, count;
+    };
+    std::vector<Piece> pieces;
+    for (int64_t o = 0, dst = 0; o < outer; ++o)
+      for (const Tensor* t : parts) {
+        const int64_t block = t->dim(axis) * inner;
+        for (int64_t i = 0; i < block; i += kPiece)
+          pieces.push_back({t, o * block + i, dst + i, std::min(kPiece, block - i)});
+        dst += block;
       }
-    });
+    const int64_t avg = std::max<int64_t>(1, out.numel() / std::max<int64_t>(1, static_cast<int64_t>(pieces.size())));
+    parallel_for(ctx.pool(), static_cast<int64_t>(pieces.size()), std::max<int64_t>(1, 32768 / avg),
+                 [&](int64_t p0, int64_t p1) {
+                   for (int64_t p = p0; p < p1; ++p) {
+                     const Piece& pc = pieces[static_cast<size_t>(p)];
+                     copy_elements(*pc.src, pc.src_off, out, pc.dst_off, pc.count);
+                   }
+                 });
   }
 
  private:
