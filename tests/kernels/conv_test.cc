@@ -166,6 +166,30 @@ TEST(Conv, DepthwiseStrideOneRowsMatchDirect) {
   check_conv({.x = {1, 2, 4, 3}, .w = {2, 1, 3, 3}, .group = 2, .pads = {0, 0, 0, 0}}, 65);  // no interior block
 }
 
+TEST(Conv, DepthwiseTilesMatchDirect) {
+  // The AVX2 depthwise tiles: 1 x 4..1 vectors per row (wide rows, with
+  // partial last vectors) and 4 x 1..3 vectors (narrow rows, row counts not a
+  // multiple of 4); stride 2 de-interleaves rows of even and odd widths with
+  // even and odd left pads, wide enough for the 16-column vector split.
+  const struct {
+    Shape x;
+    int64_t k, s, pad;
+  } cases[] = {
+      {{1, 2, 13, 45}, 3, 2, 1}, {{1, 3, 17, 70}, 5, 2, 2}, {{1, 2, 9, 38}, 3, 2, 0}, {{2, 2, 15, 15}, 5, 2, 2},
+      {{1, 2, 14, 14}, 3, 2, 1}, {{1, 3, 7, 7}, 5, 1, 2},   {{1, 2, 10, 23}, 3, 1, 1}, {{1, 2, 6, 41}, 3, 1, 1},
+      {{1, 2, 5, 67}, 5, 1, 2},  {{1, 2, 9, 33}, 4, 2, 1},  {{1, 2, 11, 18}, 3, 1, 0}, {{1, 2, 3, 3}, 3, 2, 1},
+  };
+  uint32_t seed = 300;
+  for (const auto& c : cases) {
+    const int64_t C = c.x[1];
+    check_conv({.x = c.x, .w = {C, 1, c.k, c.k}, .group = C, .strides = {c.s, c.s}, .pads = {c.pad, c.pad, c.pad, c.pad},
+                .bias = true},
+               seed++, nullptr, true);
+    // Asymmetric pads (odd left pad with stride 2) and a vertical stride other than the horizontal one.
+    check_conv({.x = c.x, .w = {C, 1, c.k, c.k}, .group = C, .strides = {1, c.s}, .pads = {0, 1, c.pad, 0}}, seed++);
+  }
+}
+
 TEST(Conv, RuntimeWeightsLargeImageMatchDirect) {
   // Weights fed at run time (packed per run) and an image large enough for
   // several im2col panel chunks.
