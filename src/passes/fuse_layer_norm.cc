@@ -1,5 +1,7 @@
 // Normalization fusions (level extended):
-//   - decomposed LayerNorm -> LayerNormalization (ai.onnx, opset >= 17):
+//   - decomposed LayerNorm -> LayerNormalization (ai.onnx at opset >= 17; in
+//     older models, which cannot import it, com.onyx LayerNormalization, the
+//     same op: exporters for opsets 11-16 write the decomposed form):
 //       m = ReduceMean(x, -1); d = x - m; v = ReduceMean(d^2, -1)   (Pow(d,2) or d*d)
 //       y = d / Sqrt(v + eps) [* gamma] [+ beta]
 //   - decomposed RMSNorm -> com.onyx RMSNormalization:
@@ -134,7 +136,6 @@ int fuse_layer_norm(ir::Graph& g, const SessionOptions&) {
     if (layer && !pattern::used_only_by(d, {sq, norm})) continue;
     Affine af = match_affine(norm->output(0), x, layer);
     if (layer) {
-      if (opset_of(g) < 17) continue;  // ai.onnx LayerNormalization needs opset 17
       if (x->type.rank() < 1 || !x->type.dims.back().known()) continue;
       ir::Value* gamma = af.gamma;
       if (!gamma) {
@@ -144,9 +145,12 @@ int fuse_layer_norm(ir::Graph& g, const SessionOptions&) {
       }
       std::vector<ir::Value*> ins = {x, as_1d(g, gamma)};
       if (af.beta) ins.push_back(as_1d(g, af.beta));
-      ir::Node* ln = g.add_node("LayerNormalization", "", ins, 1, g.unique_name(rm->name + "_layernorm"),
+      // ai.onnx LayerNormalization exists from opset 17 on.
+      const bool standard = opset_of(g) >= 17;
+      ir::Node* ln = g.add_node("LayerNormalization", standard ? "" : "com.onyx", ins, 1,
+                                g.unique_name(rm->name + "_layernorm"),
                                 {pattern::attr_i("axis", -1), pattern::attr_f("epsilon", static_cast<float>(*eps))});
-      ln->opset = opset_of(g);
+      ln->opset = standard ? opset_of(g) : 1;
       pattern::replace_with(g, af.out, ln, 0, {af.add, af.mul, norm, sqrt, add_eps, rv, sq, sub, rm});
       removed.insert(rv);
     } else {
@@ -165,7 +169,7 @@ int fuse_skip_layer_norm(ir::Graph& g, const SessionOptions&) {
   int changes = 0;
   std::vector<ir::Node*> lns;
   for (const auto& n : g.nodes())
-    if (n->is("LayerNormalization")) lns.push_back(n.get());
+    if (n->is("LayerNormalization") || n->is("LayerNormalization", "com.onyx")) lns.push_back(n.get());
   for (ir::Node* ln : lns) {
     ir::Value* in = ln->input(0);
     ir::Node* add = producer(in, "Add");

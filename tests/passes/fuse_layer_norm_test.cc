@@ -9,9 +9,11 @@ namespace {
 constexpr int64_t C = 16;
 
 // ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add over `axis`.
-std::string decomposed_ln(int64_t axis, float pow_exp = 2.f) {
-  ModelBuilder mb(17);
+// With `skip`, x is Add(x0, x1) of two inputs (a residual before the norm).
+std::string decomposed_ln(int64_t axis, float pow_exp = 2.f, int64_t opset = 17, bool skip = false) {
+  ModelBuilder mb(opset);
   ir::Value* x = mb.input("x", DataType::kFloat, {2, 5, C});
+  if (skip) x = mb.node("Add", {x, mb.input("x1", DataType::kFloat, {2, 5, C})});
   auto axes = ModelBuilder::attr_ints("axes", {axis});
   ir::Value* m = mb.node("ReduceMean", {x}, {axes});
   ir::Value* d = mb.node("Sub", {x, m});
@@ -41,6 +43,24 @@ TEST(FuseLayerNorm, DecomposedFormBecomesLayerNormalization) {
   EXPECT_EQ(o.count("LayerNormalization"), 1);
   EXPECT_EQ(o.count("ReduceMean"), 0);
   EXPECT_EQ(o.count("Sqrt"), 0);
+}
+
+// Below opset 17 ai.onnx has no LayerNormalization: the fused op is Onyx's, and
+// an Add before it still becomes SkipLayerNormalization.
+TEST(FuseLayerNorm, OlderOpsetsGetOnyxLayerNormalization) {
+  for (int64_t opset : {11, 13, 16}) {
+    Optimized o = check_against_unoptimized(decomposed_ln(-1, 2.f, opset), OptLevel::kExtended, {"x"}, in());
+    EXPECT_EQ(o.count("com.onyx:LayerNormalization"), 1) << opset;
+    EXPECT_EQ(o.count("LayerNormalization"), 0) << opset;
+    EXPECT_EQ(o.count("ReduceMean"), 0) << opset;
+  }
+  Optimized p = check_against_unoptimized(decomposed_ln(1, 2.f, 13), OptLevel::kExtended, {"x"}, in());
+  EXPECT_EQ(p.count("com.onyx:LayerNormalization"), 0);
+  Optimized q = check_against_unoptimized(decomposed_ln(-1, 2.f, 13, true), OptLevel::kExtended, {"x", "x1"},
+                                          {random_floats({2, 5, C}, 3), random_floats({2, 5, C}, 4)});
+  EXPECT_EQ(q.count("com.onyx:SkipLayerNormalization"), 1);
+  EXPECT_EQ(q.count("com.onyx:LayerNormalization"), 0);
+  EXPECT_EQ(q.count("Add"), 0);
 }
 
 TEST(FuseLayerNorm, WrongAxisOrExponentDoesNotFuse) {

@@ -120,6 +120,9 @@ void infer_row_norm(InferContext& ctx) {
 
 ONYX_KERNEL({.op = "LayerNormalization", .since = 17, .types = float_type_list(), .infer = infer_row_norm<false>,
              .create = create<RowNorm<false>>});
+// The same op in Onyx's domain: what fuse_layer_norm makes in models older than opset 17.
+ONYX_KERNEL({.domain = "com.onyx", .op = "LayerNormalization", .since = 1, .types = float_type_list(),
+             .infer = infer_row_norm<false>, .create = create<RowNorm<false>>});
 ONYX_KERNEL({.op = "RMSNormalization", .since = 23, .types = float_type_list(), .infer = infer_row_norm<true>,
              .create = create<RowNorm<true>>});
 
