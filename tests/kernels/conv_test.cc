@@ -190,6 +190,15 @@ TEST(Conv, DepthwiseTilesMatchDirect) {
   }
 }
 
+TEST(Conv, Im2colInteriorPanelsMatchDirect) {
+  // Rows wide enough for panels inside the image for every kernel column
+  // (the fixed-size copy path), with dilation, padding above and below, and
+  // panels that cross output rows next to them.
+  check_conv({.x = {1, 3, 9, 50}, .w = {7, 3, 3, 3}, .dilations = {2, 2}, .pads = {2, 2, 2, 2}, .bias = true}, 67,
+             nullptr, true);
+  check_conv({.x = {1, 2, 6, 61}, .w = {5, 2, 3, 5}, .pads = {1, 0, 0, 2}}, 68, nullptr, true);
+}
+
 TEST(Conv, RuntimeWeightsLargeImageMatchDirect) {
   // Weights fed at run time (packed per run) and an image large enough for
   // several im2col panel chunks.

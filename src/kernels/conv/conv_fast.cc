@@ -72,6 +72,13 @@ class Im2colPanels final : public ukernel::PanelSource {
       j += len;
     }
     int64_t c = k0 / (KH * KW), r = k0 % (KH * KW), ky = r / KW, kx = r % KW;
+    // The common interior panel: one run filling it, inside the image
+    // horizontally for every kernel column (stride 1). Each k is then one
+    // fixed-size copy of a row segment, or zeros where the row is outside.
+    if (SW == 1 && nruns == 1 && runs[0].len == width && runs[0].ix >= 0 && runs[0].ix + (KW - 1) * DW + width <= W) {
+      if (width == 16) return interior<16>(dst, runs[0].iy, runs[0].ix, k0, kc);
+      if (width == 8) return interior<8>(dst, runs[0].iy, runs[0].ix, k0, kc);
+    }
     for (int64_t k = 0; k < kc; ++k) {
       float* d = dst + k * width;
       const float* xc = x_ + c * H * W;
@@ -118,6 +125,25 @@ class Im2colPanels final : public ukernel::PanelSource {
   }
 
  private:
+  template <int kWidth>
+  void interior(float* dst, int64_t iy0, int64_t ix0, int64_t k0, int64_t kc) const {
+    const int64_t H = g_.in[0], W = g_.in[1], KH = g_.kernel[0], KW = g_.kernel[1];
+    const int64_t DH = g_.dilation[0], DW = g_.dilation[1];
+    int64_t c = k0 / (KH * KW), r = k0 % (KH * KW), ky = r / KW, kx = r % KW;
+    for (int64_t k = 0; k < kc; ++k, dst += kWidth) {
+      const int64_t iy = iy0 + ky * DH;
+      if (iy < 0 || iy >= H) std::memset(dst, 0, sizeof(float) * kWidth);
+      else std::memcpy(dst, x_ + (c * H + iy) * W + ix0 + kx * DW, sizeof(float) * kWidth);
+      if (++kx == KW) {
+        kx = 0;
+        if (++ky == KH) {
+          ky = 0;
+          ++c;
+        }
+      }
+    }
+  }
+
   const float* x_;
   const WindowGeometry& g_;
   int64_t col0_, P_;
