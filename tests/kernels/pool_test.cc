@@ -292,6 +292,20 @@ TEST(GlobalPools, AverageMaxLp) {
       .run();
 }
 
+TEST(GlobalPools, AverageOfPlanesWithTails) {
+  // Planes of 49, 20, 8 and 3 elements: the eight partial sums plus tails.
+  for (int64_t size : {49, 20, 8, 3}) {
+    Tensor x = random_tensor(DataType::kFloat, {2, 3, size}, 500 + static_cast<uint32_t>(size));
+    std::vector<float> want;
+    for (int64_t p = 0; p < 6; ++p) {
+      double acc = 0;
+      for (int64_t i = 0; i < size; ++i) acc += x.data<float>()[p * size + i];
+      want.push_back(static_cast<float>(acc / static_cast<double>(size)));
+    }
+    OpTest("GlobalAveragePool", 22).input("X", x).output<float>("Y", {2, 3, 1}, want).tolerance(1e-5, 1e-6).run();
+  }
+}
+
 TEST(GlobalPools, EmptyBatchAndDouble) {
   OpTest("GlobalAveragePool", 22)
       .input<double>("X", {0, 2, 3}, {})

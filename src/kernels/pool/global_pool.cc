@@ -52,8 +52,15 @@ class GlobalPool final : public Kernel {
               if (e > out) out = e;
             }
           } else if constexpr (kKind == GlobalKind::kAverage) {
+            // Eight partial sums: one running sum waits on the previous add
+            // for every element (latency-bound, not vectorised).
+            C lanes[8] = {};
+            int64_t i = 0;
+            for (; i + 8 <= size; i += 8)
+              for (int l = 0; l < 8; ++l) lanes[l] += static_cast<C>(v[i + l]);
             C acc = 0;
-            for (int64_t i = 0; i < size; ++i) acc += static_cast<C>(v[i]);
+            for (; i < size; ++i) acc += static_cast<C>(v[i]);
+            for (int l = 0; l < 8; ++l) acc += lanes[l];
             out = size > 0 ? acc / static_cast<C>(size) : C(0);
           } else {
             C acc = 0;
