@@ -277,12 +277,14 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
     return;
   }
   // Work items: (row block, column block) pairs. Shrink the blocks when there
-  // are too few items to keep every thread busy (e.g. M = 128, N = 768).
+  // are too few items to keep every thread busy (e.g. M = 128, N = 768):
+  // the threads finish within about one item of each other, so a call of a
+  // few large items left one thread idle for much of it.
   int threads = pool ? pool->num_threads() : 1;
   int64_t mc = kMc, nc = kNc;
   auto items = [&] { return ((M + mc - 1) / mc) * ((N + nc - 1) / nc); };
-  while (threads > 1 && items() < 4 * threads && nc > 4 * NR) nc /= 2;
-  while (threads > 1 && items() < 4 * threads && mc > 2 * 12) mc /= 2;
+  while (threads > 1 && items() < 12 * threads && nc > 4 * NR) nc /= 2;
+  while (threads > 1 && items() < 12 * threads && mc > 2 * 12) mc /= 2;
   mc = std::max<int64_t>(mc / 12 * 12, 12);  // keep a multiple of every MR
   const int64_t mblocks = (M + mc - 1) / mc, nblocks = (N + nc - 1) / nc;
   const int64_t kblocks = (K + kKc - 1) / kKc;

@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -30,6 +32,27 @@ TEST(ThreadPool, CoversEveryIndexOnceWithGrain) {
         EXPECT_EQ(short_chunks.load(), 0) << "only the last chunk may be shorter than the grain";
       }
     }
+  }
+}
+
+TEST(ThreadPool, ChunkBoundsDoNotDependOnTiming) {
+  // Kernels that reduce per chunk must get the same chunks on every call.
+  ThreadPool pool(2);
+  for (int64_t n : {10, 999, 100000}) {
+    std::vector<std::pair<int64_t, int64_t>> first;
+    for (int run = 0; run < 5; ++run) {
+      std::mutex mu;
+      std::vector<std::pair<int64_t, int64_t>> ranges;
+      pool.parallel_for(n, 3, [&](int64_t b, int64_t e) {
+        if (run % 2) std::this_thread::sleep_for(std::chrono::microseconds(b % 7));
+        std::lock_guard<std::mutex> lk(mu);
+        ranges.emplace_back(b, e);
+      });
+      std::sort(ranges.begin(), ranges.end());
+      if (run == 0) first = ranges;
+      else EXPECT_EQ(ranges, first) << "n=" << n;
+    }
+    EXPECT_GT(first.size(), 2u) << "n=" << n;
   }
 }
 
