@@ -74,6 +74,8 @@ std::vector<Absorbed> take_absorbed();
 // bytes of constant inputs that nothing else reads and that the engine owns;
 // PackedMatrix::pack may then write the packed layout over them instead of
 // allocating (no fresh pages to fault in, nothing held twice). Per thread.
+// A kernel factory that borrowed must not then decline (return null): the
+// next candidate kernel would read the packed bytes as the weight.
 void lend(const void* p, size_t n, std::shared_ptr<void> owner);
 // The owner to keep alive when exactly [p, p + n) is lent (the caller may
 // then overwrite it), else null.
