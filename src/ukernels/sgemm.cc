@@ -18,6 +18,8 @@ namespace onyx::ukernel {
 
 void sgemm_tile_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
 void sgemm_tile_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+void bias_relu_rows_avx2(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* row_bias,
+                         const float* col_bias, bool relu);
 
 namespace {
 
@@ -139,6 +141,15 @@ struct Operand {
 void apply_epilogue(float* c, int64_t ldc, int64_t m0, int64_t rows, int64_t n0, int64_t cols, const Epilogue& epi) {
   // Bias (+ ReLU) fused in one pass over each row.
   const bool relu = epi.act == Act::kRelu;
+  static const bool avx2 = active_isa() >= Isa::kAvx2;
+  if (avx2 && (epi.bias || relu)) {
+    const float* row_bias = epi.bias && epi.bias_per_row ? epi.bias + m0 : nullptr;
+    const float* col_bias = epi.bias && !epi.bias_per_row ? epi.bias + n0 : nullptr;
+    bias_relu_rows_avx2(c, ldc, rows, cols, row_bias, col_bias, relu);
+    if (!relu && epi.act != Act::kNone)
+      for (int64_t i = 0; i < rows; ++i) apply_activation(c + i * ldc, cols, epi);
+    return;
+  }
   for (int64_t i = 0; i < rows; ++i) {
     float* row = c + i * ldc;
     if (epi.bias && epi.bias_per_row) {
