@@ -190,6 +190,32 @@ TEST(Conv, DepthwiseTilesMatchDirect) {
   }
 }
 
+TEST(Conv, FusedDepthwiseActivationAndResidual) {
+  // com.onyx FusedConv = act(conv + B + Z) on the depthwise path: ReLU fused
+  // into the plane's stores (after the residual), other activations after.
+  for (const char* act : {"Relu", "HardSwish"})
+    for (int64_t stride : {1, 2}) {
+      ConvSpec s{.x = {1, 3, 11, 37}, .w = {3, 1, 3, 3}, .group = 3, .strides = {stride, stride}, .pads = {1, 1, 1, 1},
+                 .bias = true};
+      Tensor x = random_tensor(DataType::kFloat, s.x, 70);
+      Tensor w = random_tensor(DataType::kFloat, s.w, 71);
+      Tensor b = random_tensor(DataType::kFloat, {3}, 72);
+      Shape ys;
+      std::vector<double> want = naive_conv(s, to_doubles(x), to_doubles(w), to_doubles(b), &ys);
+      Tensor z = random_tensor(DataType::kFloat, ys, 73);
+      for (size_t i = 0; i < want.size(); ++i) {
+        const double v = want[i] + z.data<float>()[i];
+        want[i] = std::string(act) == "Relu" ? std::max(v, 0.0) : v * std::min(1.0, std::max(0.0, v / 6 + 0.5));
+      }
+      SCOPED_TRACE(testing::Message() << act << " stride " << stride);
+      OpTest t("FusedConv", 1, "com.onyx");
+      t.input("X", x).constant_input("W", w).input("B", b).input("Z", z);
+      t.attr("group", int64_t{3}).attr("strides", std::vector<int64_t>{stride, stride});
+      t.attr("pads", std::vector<int64_t>{1, 1, 1, 1}).attr("activation", std::string(act));
+      t.output("Y", from_doubles<float>(ys, want)).tolerance(1e-4, 1e-5).run();
+    }
+}
+
 TEST(Conv, Im2colInteriorPanelsMatchDirect) {
   // Rows wide enough for panels inside the image for every kernel column
   // (the fixed-size copy path), with dilation, padding above and below, and

@@ -286,6 +286,7 @@ class ConvFast final : public Kernel {
     }
     const DepthwiseGeometry dg{H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, lo.data(), hi.data()};
     const DepthwisePlaneFn plane = isa_ >= Isa::kAvx2 ? depthwise_plane_avx2 : depthwise_plane_portable;
+    const bool relu = epi_.act == ukernel::Act::kRelu;  // fused into the plane's stores
     // ~64K multiply-adds per task: a 7x7 plane alone is too little to hand to another thread.
     const int64_t plane_work = std::max<int64_t>(1, OH * OW * KH * KW);
     parallel_for(pool, s.batch * C, std::max<int64_t>(1, 65536 / plane_work), [&](int64_t p0, int64_t p1) {
@@ -293,8 +294,8 @@ class ConvFast final : public Kernel {
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t c = p % C;
         float* yc = yp + p * OH * OW;
-        plane(dg, xp + p * H * W, wp + c * KH * KW, bias ? bias[c] : 0.f, yc, accumulate, row.data());
-        ukernel::apply_activation(yc, OH * OW, epi_);
+        plane(dg, xp + p * H * W, wp + c * KH * KW, bias ? bias[c] : 0.f, yc, accumulate, relu, row.data());
+        if (!relu) ukernel::apply_activation(yc, OH * OW, epi_);
       }
     });
   }
@@ -312,7 +313,7 @@ std::unique_ptr<Kernel> create_conv_fast(const KernelInit& init) { return ConvFa
 }  // namespace
 
 void depthwise_plane_portable(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
-                              bool accumulate, float* row)
+                              bool accumulate, bool relu, float* row)
 #include "kernels/conv/depthwise_plane.inl"
 
 ONYX_KERNEL({.op = "Conv", .since = 1, .types = {DataType::kFloat}, .priority = 10, .impl = "sgemm",

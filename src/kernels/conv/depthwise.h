@@ -16,12 +16,13 @@ struct DepthwiseGeometry {
   const int64_t* hi;  // per kx: one past the last
 };
 
-// yc[OH*OW] = bias + conv(xc, wc) (+ yc when `accumulate`); `row` holds OW floats.
+// yc[OH*OW] = bias + conv(xc, wc) (+ yc when `accumulate`), then max(0, .)
+// when `relu` (the activation fused into the store); `row` holds OW floats.
 using DepthwisePlaneFn = void (*)(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
-                                  bool accumulate, float* row);
+                                  bool accumulate, bool relu, float* row);
 void depthwise_plane_portable(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
-                              bool accumulate, float* row);
+                              bool accumulate, bool relu, float* row);
 void depthwise_plane_avx2(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
-                          bool accumulate, float* row);
+                          bool accumulate, bool relu, float* row);
 
 }  // namespace onyx

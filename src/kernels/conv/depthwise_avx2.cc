@@ -24,7 +24,7 @@ namespace onyx {
 namespace {
 
 void rows_generic(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
-                  bool accumulate, float* row)
+                  bool accumulate, bool relu, float* row)
 #include "kernels/conv/depthwise_plane.inl"
 
 struct PaddedPlane {
@@ -37,15 +37,21 @@ struct PaddedPlane {
 
 // Stores 8 outputs at yr (only `n` of them when n < 8), adding what is there
 // when `accumulate`.
-inline void store_out(float* yr, __m256 v, int64_t n, bool accumulate) {
+inline void store_out(float* yr, __m256 v, int64_t n, bool accumulate, bool relu) {
   if (n >= 8) {
     if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(yr));
+    // maxps returns its second operand when either is NaN: max(v, 0) is
+    // v > 0 ? v : 0 (NaN -> 0), as the portable loops.
+    if (relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
     _mm256_storeu_ps(yr, v);
     return;
   }
   alignas(32) float t[8];
   _mm256_store_ps(t, v);
-  for (int64_t j = 0; j < n; ++j) yr[j] = accumulate ? yr[j] + t[j] : t[j];
+  for (int64_t j = 0; j < n; ++j) {
+    const float o = accumulate ? yr[j] + t[j] : t[j];
+    yr[j] = relu ? (o > 0.f ? o : 0.f) : o;
+  }
 }
 
 // One tile: rows oy .. oy+R-1, columns ox .. ox+8B-1 (the last vector may be
@@ -53,7 +59,7 @@ inline void store_out(float* yr, __m256 v, int64_t n, bool accumulate) {
 // (3, 5: the taps unroll and the accumulators stay in registers).
 template <int R, int B, int S, int KWc>
 void tile(const PaddedPlane& p, const float* wc, int64_t KH, int64_t KWr, int64_t DW, __m256 bv, float* yc,
-          int64_t OW, int64_t oy, int64_t ox, int64_t last_n, bool accumulate) {
+          int64_t OW, int64_t oy, int64_t ox, int64_t last_n, bool accumulate, bool relu) {
   const int64_t KW = KWc > 0 ? KWc : KWr;
   __m256 acc[R][B];
 #pragma GCC unroll 4
@@ -80,25 +86,25 @@ void tile(const PaddedPlane& p, const float* wc, int64_t KH, int64_t KWr, int64_
   for (int r = 0; r < R; ++r) {
     float* yr = yc + (oy + r) * OW + ox;
 #pragma GCC unroll 4
-    for (int b = 0; b < B; ++b) store_out(yr + 8 * b, acc[r][b], b == B - 1 ? last_n : 8, accumulate);
+    for (int b = 0; b < B; ++b) store_out(yr + 8 * b, acc[r][b], b == B - 1 ? last_n : 8, accumulate, relu);
   }
 }
 
 template <int S, int KWc>
 void plane_tiles(const PaddedPlane& p, const float* wc, int64_t KH, int64_t KW, int64_t DW, float bias, float* yc,
-                 int64_t OH, int64_t OW, bool accumulate) {
+                 int64_t OH, int64_t OW, bool accumulate, bool relu) {
   const __m256 bv = _mm256_set1_ps(bias);
   const int64_t blocks = (OW + 7) / 8;
   const int64_t tail = OW - (blocks - 1) * 8;  // valid columns of the last vector, 1..8
   if (blocks >= 4) {
     for (int64_t oy = 0; oy < OH; ++oy) {
       int64_t b = 0;
-      for (; b + 4 < blocks; b += 4) tile<1, 4, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, 8, accumulate);
+      for (; b + 4 < blocks; b += 4) tile<1, 4, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, 8, accumulate, relu);
       switch (blocks - b) {  // 1..4 vectors left, the last one holding `tail` columns
-        case 4: tile<1, 4, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate); break;
-        case 3: tile<1, 3, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate); break;
-        case 2: tile<1, 2, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate); break;
-        default: tile<1, 1, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate); break;
+        case 4: tile<1, 4, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate, relu); break;
+        case 3: tile<1, 3, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate, relu); break;
+        case 2: tile<1, 2, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate, relu); break;
+        default: tile<1, 1, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, b * 8, tail, accumulate, relu); break;
       }
     }
     return;
@@ -106,9 +112,9 @@ void plane_tiles(const PaddedPlane& p, const float* wc, int64_t KH, int64_t KW, 
   // Narrow rows: 4 rows at a time, all their vectors (1..3) in one tile.
   auto run = [&]<int R>(int64_t oy) {
     switch (blocks) {
-      case 3: tile<R, 3, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, 0, tail, accumulate); break;
-      case 2: tile<R, 2, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, 0, tail, accumulate); break;
-      default: tile<R, 1, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, 0, tail, accumulate); break;
+      case 3: tile<R, 3, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, 0, tail, accumulate, relu); break;
+      case 2: tile<R, 2, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, 0, tail, accumulate, relu); break;
+      default: tile<R, 1, S, KWc>(p, wc, KH, KW, DW, bv, yc, OW, oy, 0, tail, accumulate, relu); break;
     }
   };
   int64_t oy = 0;
@@ -118,18 +124,18 @@ void plane_tiles(const PaddedPlane& p, const float* wc, int64_t KH, int64_t KW, 
 
 template <int S>
 void plane_tiles_kw(const PaddedPlane& p, const float* wc, int64_t KH, int64_t KW, int64_t DW, float bias, float* yc,
-                    int64_t OH, int64_t OW, bool accumulate) {
-  if (KW == 3) plane_tiles<S, 3>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate);
-  else if (KW == 5) plane_tiles<S, 5>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate);
-  else plane_tiles<S, 0>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate);
+                    int64_t OH, int64_t OW, bool accumulate, bool relu) {
+  if (KW == 3) plane_tiles<S, 3>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate, relu);
+  else if (KW == 5) plane_tiles<S, 5>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate, relu);
+  else plane_tiles<S, 0>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate, relu);
 }
 
 }  // namespace
 
 void depthwise_plane_avx2(const DepthwiseGeometry& g, const float* xc, const float* wc, float bias, float* yc,
-                          bool accumulate, float* row) {
+                          bool accumulate, bool relu, float* row) {
   const int64_t SW = g.SW, DW = g.DW;
-  if (!(SW == 1 || (SW == 2 && DW == 1))) return rows_generic(g, xc, wc, bias, yc, accumulate, row);
+  if (!(SW == 1 || (SW == 2 && DW == 1))) return rows_generic(g, xc, wc, bias, yc, accumulate, relu, row);
   const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, KH = g.KH, KW = g.KW;
   const int64_t SH = g.SH, DH = g.DH, PT = g.PT, PL = g.PL;
   const int64_t blocks = (OW + 7) / 8;
@@ -188,8 +194,8 @@ void depthwise_plane_avx2(const DepthwiseGeometry& g, const float* xc, const flo
     }
   }
   const PaddedPlane p{pd, ld, half, SH, DH};
-  if (SW == 1) plane_tiles_kw<1>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate);
-  else plane_tiles_kw<2>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate);
+  if (SW == 1) plane_tiles_kw<1>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate, relu);
+  else plane_tiles_kw<2>(p, wc, KH, KW, DW, bias, yc, OH, OW, accumulate, relu);
 }
 
 }  // namespace onyx

@@ -27,5 +27,7 @@
       for (int64_t ox = 0; ox < OW; ++ox) yr[ox] += r[ox];
     else
       for (int64_t ox = 0; ox < OW; ++ox) yr[ox] = r[ox];
+    if (relu)
+      for (int64_t ox = 0; ox < OW; ++ox) yr[ox] = yr[ox] > 0.f ? yr[ox] : 0.f;
   }
 }
