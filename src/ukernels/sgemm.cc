@@ -85,6 +85,9 @@ struct Scratch {
   float* get_b(size_t n) { return grow(b, b_cap, n); }
 };
 thread_local Scratch tls_scratch;
+// Per work item packing (gemm_block with one row block): separate from
+// tls_scratch, which the calling thread may hold whole operands in.
+thread_local Scratch tls_item_scratch;
 
 // Packs rows [r0, r0+nr) x k [k0, k0+kc) of op(X) into `width`-row panels:
 // dst[p][k][i] = scale * op(X)(r0 + p*width + i, k0 + k), zero past `rows`.
@@ -311,7 +314,12 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
     pack_whole(buf, A, M, K, MR, pool);
     apack = buf;
   }
-  if (!B.packed) {
+  // One row block: every B panel is read by one work item only, which packs
+  // it itself right before use (still in L1/L2, on the core that reads it)
+  // instead of a separate pass over all of B, a barrier, and panels packed
+  // on the other core (the 1x1 and small-M convolutions of a CNN).
+  const bool b_per_item = !B.packed && mblocks == 1;
+  if (!B.packed && !b_per_item) {
     float* buf = s.get_b(static_cast<size_t>(npanels_all * NR * K));
     pack_whole(buf, B, N, K, NR, pool);
     bpack = buf;
@@ -340,8 +348,18 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
         const bool acc = accumulate_first || kb > 0;
         const bool last = kb == kblocks - 1;
         const int64_t kc = std::min(kKc, K - kb * kKc);
+        float* item_b = nullptr;
+        if (b_per_item) {
+          // This item's panels of this K block (the layout of pack_whole's).
+          item_b = tls_item_scratch.get_b(static_cast<size_t>(npanels * NR * kc));
+          for (int64_t jp = 0; jp < npanels; ++jp) {
+            float* d = item_b + jp * kc * NR;
+            if (B.source) B.source->pack(d, n0 + jp * NR, kb * kKc, kc, NR);
+            else pack_panels(d, B.x, B.ld, B.row_major_rk, N, n0 + jp * NR, NR, kb * kKc, kc, NR, B.scale);
+          }
+        }
         for (int64_t jp = 0; jp < npanels; ++jp) {
-          const float* bp = b_panel(kb, n0 / NR + jp);
+          const float* bp = b_per_item ? item_b + jp * kc * NR : b_panel(kb, n0 / NR + jp);
           const int64_t nj = std::min<int64_t>(NR, cols - jp * NR);
           for (int64_t ip = 0; ip < mpanels; ++ip) {
             const float* ap = a_panel(kb, m0 / MR + ip);
