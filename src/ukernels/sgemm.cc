@@ -348,18 +348,15 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
         const bool acc = accumulate_first || kb > 0;
         const bool last = kb == kblocks - 1;
         const int64_t kc = std::min(kKc, K - kb * kKc);
-        float* item_b = nullptr;
-        if (b_per_item) {
-          // This item's panels of this K block (the layout of pack_whole's).
-          item_b = tls_item_scratch.get_b(static_cast<size_t>(npanels * NR * kc));
-          for (int64_t jp = 0; jp < npanels; ++jp) {
-            float* d = item_b + jp * kc * NR;
-            if (B.source) B.source->pack(d, n0 + jp * NR, kb * kKc, kc, NR);
-            else pack_panels(d, B.x, B.ld, B.row_major_rk, N, n0 + jp * NR, NR, kb * kKc, kc, NR, B.scale);
-          }
-        }
+        // One panel of this K block at a time (kc x NR floats: L1), used by
+        // all the item's row panels right after it is packed.
+        float* item_b = b_per_item ? tls_item_scratch.get_b(static_cast<size_t>(NR * kc)) : nullptr;
         for (int64_t jp = 0; jp < npanels; ++jp) {
-          const float* bp = b_per_item ? item_b + jp * kc * NR : b_panel(kb, n0 / NR + jp);
+          if (b_per_item) {
+            if (B.source) B.source->pack(item_b, n0 + jp * NR, kb * kKc, kc, NR);
+            else pack_panels(item_b, B.x, B.ld, B.row_major_rk, N, n0 + jp * NR, NR, kb * kKc, kc, NR, B.scale);
+          }
+          const float* bp = b_per_item ? item_b : b_panel(kb, n0 / NR + jp);
           const int64_t nj = std::min<int64_t>(NR, cols - jp * NR);
           for (int64_t ip = 0; ip < mpanels; ++ip) {
             const float* ap = a_panel(kb, m0 / MR + ip);
