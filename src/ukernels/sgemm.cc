@@ -295,7 +295,10 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
   // the threads finish within about one item of each other, so a call of a
   // few large items left one thread idle for much of it.
   int threads = pool ? pool->num_threads() : 1;
-  int64_t mc = kMc, nc = kNc;
+  // B not pre-packed and M up to 2 * kMc: one row block of up to 240 rows
+  // (240 KiB of packed A per K block, within L2), so that each work item
+  // packs its own B panels (see b_per_item) and every panel is packed once.
+  int64_t mc = !B.packed && M <= 2 * kMc ? (M + 11) / 12 * 12 : kMc, nc = kNc;
   auto items = [&] { return ((M + mc - 1) / mc) * ((N + nc - 1) / nc); };
   while (threads > 1 && items() < 12 * threads && nc > 4 * NR) nc /= 2;
   while (threads > 1 && items() < 12 * threads && mc > 2 * 12) mc /= 2;
