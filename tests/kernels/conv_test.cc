@@ -223,6 +223,10 @@ TEST(Conv, Im2colInteriorPanelsMatchDirect) {
   check_conv({.x = {1, 3, 9, 50}, .w = {7, 3, 3, 3}, .dilations = {2, 2}, .pads = {2, 2, 2, 2}, .bias = true}, 67,
              nullptr, true);
   check_conv({.x = {1, 2, 6, 61}, .w = {5, 2, 3, 5}, .pads = {1, 0, 0, 2}}, 68, nullptr, true);
+  // Stride 2 (even elements of the row segment), with and without padding.
+  check_conv({.x = {1, 3, 9, 71}, .w = {5, 3, 3, 3}, .strides = {2, 2}}, 69, nullptr, true);
+  check_conv({.x = {1, 2, 8, 90}, .w = {3, 2, 3, 5}, .strides = {2, 2}, .pads = {1, 2, 1, 2}, .bias = true}, 76, nullptr,
+             true);
 }
 
 TEST(Conv, RuntimeWeightsLargeImageMatchDirect) {

@@ -73,11 +73,14 @@ class Im2colPanels final : public ukernel::PanelSource {
     }
     int64_t c = k0 / (KH * KW), r = k0 % (KH * KW), ky = r / KW, kx = r % KW;
     // The common interior panel: one run filling it, inside the image
-    // horizontally for every kernel column (stride 1). Each k is then one
-    // fixed-size copy of a row segment, or zeros where the row is outside.
-    if (SW == 1 && nruns == 1 && runs[0].len == width && runs[0].ix >= 0 && runs[0].ix + (KW - 1) * DW + width <= W) {
-      if (width == 16) return interior<16>(dst, runs[0].iy, runs[0].ix, k0, kc);
-      if (width == 8) return interior<8>(dst, runs[0].iy, runs[0].ix, k0, kc);
+    // horizontally for every kernel column (stride 1 or 2). Each k is then
+    // one fixed-size copy of a row segment, or zeros where the row is outside.
+    if ((SW == 1 || SW == 2) && nruns == 1 && runs[0].len == width && runs[0].ix >= 0 &&
+        runs[0].ix + (KW - 1) * DW + (width - 1) * SW < W) {
+      if (width == 16) return SW == 1 ? interior<16, 1>(dst, runs[0].iy, runs[0].ix, k0, kc)
+                                      : interior<16, 2>(dst, runs[0].iy, runs[0].ix, k0, kc);
+      if (width == 8) return SW == 1 ? interior<8, 1>(dst, runs[0].iy, runs[0].ix, k0, kc)
+                                     : interior<8, 2>(dst, runs[0].iy, runs[0].ix, k0, kc);
     }
     for (int64_t k = 0; k < kc; ++k) {
       float* d = dst + k * width;
@@ -125,15 +128,23 @@ class Im2colPanels final : public ukernel::PanelSource {
   }
 
  private:
-  template <int kWidth>
+  // kStride 2: the even elements of a row segment (a constant stride the
+  // compiler vectorises).
+  template <int kWidth, int kStride>
   void interior(float* dst, int64_t iy0, int64_t ix0, int64_t k0, int64_t kc) const {
     const int64_t H = g_.in[0], W = g_.in[1], KH = g_.kernel[0], KW = g_.kernel[1];
     const int64_t DH = g_.dilation[0], DW = g_.dilation[1];
     int64_t c = k0 / (KH * KW), r = k0 % (KH * KW), ky = r / KW, kx = r % KW;
     for (int64_t k = 0; k < kc; ++k, dst += kWidth) {
       const int64_t iy = iy0 + ky * DH;
-      if (iy < 0 || iy >= H) std::memset(dst, 0, sizeof(float) * kWidth);
-      else std::memcpy(dst, x_ + (c * H + iy) * W + ix0 + kx * DW, sizeof(float) * kWidth);
+      if (iy < 0 || iy >= H) {
+        std::memset(dst, 0, sizeof(float) * kWidth);
+      } else if (kStride == 1) {
+        std::memcpy(dst, x_ + (c * H + iy) * W + ix0 + kx * DW, sizeof(float) * kWidth);
+      } else {
+        const float* src = x_ + (c * H + iy) * W + ix0 + kx * DW;
+        for (int j = 0; j < kWidth; ++j) dst[j] = src[kStride * j];
+      }
       if (++kx == KW) {
         kx = 0;
         if (++ky == KH) {
