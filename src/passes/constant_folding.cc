@@ -10,6 +10,7 @@
 // At level extended, a transposed MatMul weight is left to
 // fold_transpose_into_matmul instead.
 #include "passes/pass.h"
+#include "passes/pattern.h"
 #include "runtime/plan.h"
 
 namespace onyx {
@@ -39,11 +40,10 @@ bool transposed_matmul_weight(const ir::Node& t) {
       w->constant.rank() != 2 || !out || out->is_graph_output || out->uses.empty())
     return false;
   if (t.has_attr("perm") && t.attr_ints("perm") != std::vector<int64_t>{1, 0}) return false;
-  auto is_float = [](const ir::Value* v) { return v && v->type.is_tensor() && v->type.elem == DataType::kFloat; };
   for (const ir::Use& u : out->uses) {
     const ir::Node* mm = u.node;
-    if (u.index != 1 || !mm->is("MatMul") || mm->input(0) == out || !is_float(mm->input(0)) ||
-        !is_float(mm->output(0)))
+    if (u.index != 1 || !mm->is("MatMul") || mm->input(0) == out || !pattern::is_float(mm->input(0)) ||
+        !pattern::is_float(mm->output(0)))
       return false;
   }
   return true;
@@ -60,11 +60,8 @@ int fold_transpose_into_matmul(ir::Graph& g, const SessionOptions&) {
     std::vector<ir::Use> uses = t->output(0)->uses;
     for (const ir::Use& u : uses) {
       ir::Node* mm = u.node;
-      ir::Attribute tb;
-      tb.name = "transB";
-      tb.type = ir::AttrType::kInt;
-      tb.i = 1;
-      ir::Node* fused = g.add_node("FusedMatMul", "com.onyx", {mm->input(0), w}, 1, mm->name + "_transB", {tb});
+      ir::Node* fused = g.add_node("FusedMatMul", "com.onyx", {mm->input(0), w}, 1, mm->name + "_transB",
+                                   {pattern::attr_i("transB", 1)});
       fused->opset = 1;
       ir::Value* out = mm->output(0);
       g.replace_uses(out, fused->output(0));

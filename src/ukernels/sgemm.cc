@@ -141,37 +141,29 @@ struct Operand {
   const PanelSource* source = nullptr;  // B only
 };
 
+void bias_relu_rows_portable(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* row_bias,
+                             const float* col_bias, bool relu)
+#include "ukernels/bias_relu_rows.inl"
+
 void apply_epilogue(float* c, int64_t ldc, int64_t m0, int64_t rows, int64_t n0, int64_t cols, const Epilogue& epi) {
-  // Bias (+ ReLU) fused in one pass over each row.
+  // Bias (+ ReLU) fused in one pass over each row, built for the active ISA;
+  // any other activation after it.
+  static const auto bias_relu_rows = active_isa() >= Isa::kAvx2 ? bias_relu_rows_avx2 : bias_relu_rows_portable;
   const bool relu = epi.act == Act::kRelu;
-  static const bool avx2 = active_isa() >= Isa::kAvx2;
-  if (avx2 && (epi.bias || relu)) {
+  if (epi.bias || relu) {
     const float* row_bias = epi.bias && epi.bias_per_row ? epi.bias + m0 : nullptr;
     const float* col_bias = epi.bias && !epi.bias_per_row ? epi.bias + n0 : nullptr;
-    bias_relu_rows_avx2(c, ldc, rows, cols, row_bias, col_bias, relu);
-    if (!relu && epi.act != Act::kNone)
-      for (int64_t i = 0; i < rows; ++i) apply_activation(c + i * ldc, cols, epi);
-    return;
+    bias_relu_rows(c, ldc, rows, cols, row_bias, col_bias, relu);
   }
-  for (int64_t i = 0; i < rows; ++i) {
-    float* row = c + i * ldc;
-    if (epi.bias && epi.bias_per_row) {
-      const float bv = epi.bias[m0 + i];
-      if (relu)
-        for (int64_t j = 0; j < cols; ++j) { const float v = row[j] + bv; row[j] = v > 0.f ? v : 0.f; }
-      else
-        for (int64_t j = 0; j < cols; ++j) row[j] += bv;
-    } else if (epi.bias) {
-      const float* bias = epi.bias + n0;
-      if (relu)
-        for (int64_t j = 0; j < cols; ++j) { const float v = row[j] + bias[j]; row[j] = v > 0.f ? v : 0.f; }
-      else
-        for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
-    } else if (relu) {
-      for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0.f ? row[j] : 0.f;
-    }
-    if (!relu && epi.act != Act::kNone) apply_activation(row, cols, epi);
-  }
+  if (!relu && epi.act != Act::kNone)
+    for (int64_t i = 0; i < rows; ++i) apply_activation(c + i * ldc, cols, epi);
+}
+
+// Packs panel p of an operand for k block [k0, k0 + kc) into d, from its
+// source or from the raw matrix.
+void pack_operand_panel(float* d, const Operand& op, int64_t rows, int64_t p, int64_t k0, int64_t kc, int width) {
+  if (op.source) op.source->pack(d, p * width, k0, kc, width);
+  else pack_panels(d, op.x, op.ld, op.row_major_rk, rows, p * width, width, k0, kc, width, op.scale);
 }
 
 // Packs a whole operand (all K blocks, all panels) into `dst` in the layout of
@@ -185,9 +177,7 @@ void pack_whole(float* dst, const Operand& op, int64_t rows, int64_t K, int widt
     for (int64_t w = w0; w < w1; ++w) {
       const int64_t kb = w / panels, p = w % panels;
       const int64_t k0 = kb * kKc, kc = std::min(kKc, K - k0);
-      float* d = dst + kb * kKc * panels * width + p * kc * width;
-      if (op.source) op.source->pack(d, p * width, k0, kc, width);
-      else pack_panels(d, op.x, op.ld, op.row_major_rk, rows, p * width, width, k0, kc, width, op.scale);
+      pack_operand_panel(dst + kb * kKc * panels * width + p * kc * width, op, rows, p, k0, kc, width);
     }
   });
 }
@@ -355,10 +345,7 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
         // all the item's row panels right after it is packed.
         float* item_b = b_per_item ? tls_item_scratch.get_b(static_cast<size_t>(NR * kc)) : nullptr;
         for (int64_t jp = 0; jp < npanels; ++jp) {
-          if (b_per_item) {
-            if (B.source) B.source->pack(item_b, n0 + jp * NR, kb * kKc, kc, NR);
-            else pack_panels(item_b, B.x, B.ld, B.row_major_rk, N, n0 + jp * NR, NR, kb * kKc, kc, NR, B.scale);
-          }
+          if (b_per_item) pack_operand_panel(item_b, B, N, n0 / NR + jp, kb * kKc, kc, NR);
           const float* bp = b_per_item ? item_b : b_panel(kb, n0 / NR + jp);
           const int64_t nj = std::min<int64_t>(NR, cols - jp * NR);
           for (int64_t ip = 0; ip < mpanels; ++ip) {
