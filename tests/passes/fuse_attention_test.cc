@@ -95,11 +95,16 @@ std::vector<Tensor> inputs_for(const AttnModel& m, std::vector<std::string>& nam
 
 int mha_count(const Optimized& o) { return o.count("com.onyx:MultiHeadAttention"); }
 
-TEST(FuseAttention, BertStyleSeparateProjectionsWithMask) {
-  AttnModel m;
+// m optimized at `level` on its usual inputs, checked against the unoptimized run.
+Optimized optimized(const AttnModel& m, OptLevel level = OptLevel::kExtended) {
   std::vector<std::string> names;
   auto in = inputs_for(m, names);
-  Optimized o = check_against_unoptimized(build(m), OptLevel::kExtended, names, in);
+  return check_against_unoptimized(build(m), level, names, in);
+}
+
+TEST(FuseAttention, BertStyleSeparateProjectionsWithMask) {
+  AttnModel m;
+  Optimized o = optimized(m);
   EXPECT_EQ(mha_count(o), 1);
   EXPECT_EQ(o.count("Softmax"), 0);
   EXPECT_EQ(o.count("Transpose"), 0);
@@ -121,9 +126,7 @@ TEST(FuseAttention, Gpt2StylePackedSplitCausal) {
   m.packed = true;
   m.mask = Mask::kCausalConst;
   m.dynamo_kt = true;
-  std::vector<std::string> names;
-  auto in = inputs_for(m, names);
-  Optimized o = check_against_unoptimized(build(m), OptLevel::kExtended, names, in);
+  Optimized o = optimized(m);
   EXPECT_EQ(mha_count(o), 1);
   for (const auto& n : o.session->model().graph->nodes())
     if (n->op_type == "MultiHeadAttention") {
@@ -137,9 +140,7 @@ TEST(FuseAttention, MaskThatIsNotCausalStaysAnInput) {
   AttnModel m;
   m.packed = true;
   m.mask = Mask::kOtherConst;
-  std::vector<std::string> names;
-  auto in = inputs_for(m, names);
-  Optimized o = check_against_unoptimized(build(m), OptLevel::kExtended, names, in);
+  Optimized o = optimized(m);
   ASSERT_EQ(mha_count(o), 1);
   for (const auto& n : o.session->model().graph->nodes())
     if (n->op_type == "MultiHeadAttention") {
@@ -151,9 +152,7 @@ TEST(FuseAttention, MaskThatIsNotCausalStaysAnInput) {
 TEST(FuseAttention, ScoresDividedBySqrtD) {
   AttnModel m;
   m.div_scores = true;
-  std::vector<std::string> names;
-  auto in = inputs_for(m, names);
-  Optimized o = check_against_unoptimized(build(m), OptLevel::kExtended, names, in);
+  Optimized o = optimized(m);
   EXPECT_EQ(mha_count(o), 1);
   EXPECT_EQ(o.count("Div"), 0);
 }
@@ -161,27 +160,21 @@ TEST(FuseAttention, ScoresDividedBySqrtD) {
 TEST(FuseAttention, NoMask) {
   AttnModel m;
   m.mask = Mask::kNone;
-  std::vector<std::string> names;
-  auto in = inputs_for(m, names);
-  Optimized o = check_against_unoptimized(build(m), OptLevel::kExtended, names, in);
+  Optimized o = optimized(m);
   EXPECT_EQ(mha_count(o), 1);
 }
 
 TEST(FuseAttention, DoesNotFireWhenProbabilitiesAreReadOutside) {
   AttnModel m;
   m.probs_escape = true;
-  std::vector<std::string> names;
-  auto in = inputs_for(m, names);
-  Optimized o = check_against_unoptimized(build(m), OptLevel::kExtended, names, in);
+  Optimized o = optimized(m);
   EXPECT_EQ(mha_count(o), 0);
   EXPECT_EQ(o.count("Softmax"), 1);
 }
 
 TEST(FuseAttention, NotAtBasicLevel) {
   AttnModel m;
-  std::vector<std::string> names;
-  auto in = inputs_for(m, names);
-  Optimized o = check_against_unoptimized(build(m), OptLevel::kBasic, names, in);
+  Optimized o = optimized(m, OptLevel::kBasic);
   EXPECT_EQ(mha_count(o), 0);
 }
 

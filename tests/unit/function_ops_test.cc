@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "kernels/subgraph.h"
 #include "onnx/function_ops.h"
 #include "onnx/loader.h"
 #include "runtime/function_expand.h"
@@ -251,32 +252,12 @@ TEST(FunctionOps, ExpansionInsideSubgraphAndChained) {
   ModelBuilder mb(17);
   ir::Value* x = mb.input("x", DataType::kFloat, {5});
   ir::Value* h = mb.node("HardSwish", {x});
-  auto branch = std::make_shared<ir::Graph>();
-  branch->name = "then_branch";
-  branch->parent = &mb.graph();
-  branch->model = &mb.model();
-  ir::Node* inner = branch->add_node("HardSwish", "", {h}, 1, "inner_hardswish");
-  inner->outputs[0]->is_graph_output = true;
-  branch->outputs.push_back(inner->outputs[0]);
-  auto other = std::make_shared<ir::Graph>();
-  other->name = "else_branch";
-  other->parent = &mb.graph();
-  other->model = &mb.model();
-  ir::Node* id = other->add_node("Identity", "", {h}, 1, "else_identity");
-  id->outputs[0]->is_graph_output = true;
-  other->outputs.push_back(id->outputs[0]);
+  Subgraph then_b("then_branch");
+  then_b.output(then_b.op("HardSwish", {then_b.outer(h->name)}));
+  Subgraph else_b("else_branch");
+  else_b.output(else_b.op("Identity", {else_b.outer(h->name)}));
   ir::Value* cond = mb.constant("cond", Tensor::scalar<bool>(true));
-  ir::Attribute then_a, else_a;
-  then_a.name = "then_branch";
-  then_a.type = ir::AttrType::kGraph;
-  then_a.g = branch;
-  else_a.name = "else_branch";
-  else_a.type = ir::AttrType::kGraph;
-  else_a.g = other;
-  mb.output(mb.node("If", {cond}, {then_a, else_a}));
-  branch->owner = mb.last_node();
-  other->owner = mb.last_node();
-  mb.graph().commit();
+  mb.output(mb.node("If", {cond}, {then_b.attr("then_branch"), else_b.attr("else_branch")}));
   compare_with_kernel(mb.bytes(), "HardSwish", random_tensor({5}, 9));
 }
 

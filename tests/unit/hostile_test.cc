@@ -16,11 +16,11 @@
 #include "runtime/session.h"
 #include "unit/model_builder.h"
 #include "unit/raw_proto.h"
+#include "unit/temp_dir.h"
 
 namespace onyx::test {
 namespace {
 
-namespace fs = std::filesystem;
 using ir::Dim;
 using wire::Writer;
 using MB = ModelBuilder;
@@ -72,12 +72,7 @@ TEST(Hostile, InitializerSizeDisagreesWithData) {
   w.int64(2, static_cast<int64_t>(DataType::kFloat));
   w.bytes(8, "W");
   w.bytes(9, std::string(8, '\0'));  // raw_data: 2 floats for 3 elements
-  Writer g;
-  g.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
-  g.message(5, w);
-  g.message(11, value_info("x", DataType::kFloat, {3}));
-  g.message(12, value_info("y", DataType::kFloat, {3}));
-  std::string e = load_error(model_of(g));
+  std::string e = load_error(add_model(w, {3}));
   EXPECT_HAS(e, "'W'");
   EXPECT_HAS(e, "needs 12 bytes but the data has 8");
 
@@ -87,12 +82,7 @@ TEST(Hostile, InitializerSizeDisagreesWithData) {
   v.int64(2, static_cast<int64_t>(DataType::kFloat));
   v.bytes(8, "W");
   v.packed_floats(4, {1, 2, 3, 4});
-  Writer g2;
-  g2.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
-  g2.message(5, v);
-  g2.message(11, value_info("x", DataType::kFloat, {3}));
-  g2.message(12, value_info("y", DataType::kFloat, {3}));
-  e = load_error(model_of(g2));
+  e = load_error(add_model(v, {3}));
   EXPECT_HAS(e, "'W'");
   EXPECT_HAS(e, "needs 3 values");
 }
@@ -105,12 +95,7 @@ TEST(Hostile, ElementCountOverflowInInitializer) {
   for (int i = 0; i < 3; ++i) w.int64(1, int64_t{1} << 31);
   w.int64(2, static_cast<int64_t>(DataType::kFloat));
   w.bytes(8, "W");
-  Writer g;
-  g.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
-  g.message(5, w);
-  g.message(11, value_info("x", DataType::kFloat, {1}));
-  g.message(12, value_info("y", DataType::kFloat, {1}));
-  std::string e = load_error(model_of(g));
+  std::string e = load_error(add_model(w, {1}));
   EXPECT_HAS(e, "'W'");
   EXPECT_HAS(e, "2^62");
 }
@@ -124,12 +109,7 @@ TEST(Hostile, HugeTypedTensorWithoutDataIsRefusedBeforeAllocating) {
   w.int64(2, static_cast<int64_t>(DataType::kFloat));
   w.bytes(8, "W");
   w.packed_floats(4, {1, 2});
-  Writer g;
-  g.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
-  g.message(5, w);
-  g.message(11, value_info("x", DataType::kFloat, {1}));
-  g.message(12, value_info("y", DataType::kFloat, {1}));
-  std::string e = load_error(model_of(g));
+  std::string e = load_error(add_model(w, {1}));
   EXPECT_HAS(e, "'W'");
   EXPECT_HAS(e, "needs 12884901888 values but the tensor holds 2");
 }
@@ -280,19 +260,6 @@ TEST(Hostile, RangeWithAbsurdCountIsRefused) {
 
 // ---- external data ------------------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/onyx_hostile_XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
 std::string external_model(const std::string& offset, const std::string& length) {
   Writer t;
   t.int64(1, 4);
@@ -308,12 +275,7 @@ std::string external_model(const std::string& offset, const std::string& length)
   entry("offset", offset);
   if (!length.empty()) entry("length", length);
   t.int64(14, 1);
-  Writer g;
-  g.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
-  g.message(5, t);
-  g.message(11, value_info("x", DataType::kFloat, {4}));
-  g.message(12, value_info("y", DataType::kFloat, {4}));
-  return model_of(g);
+  return add_model(t, {4});
 }
 
 TEST(Hostile, ExternalDataOffsetAndLengthOverflow) {

@@ -16,6 +16,7 @@
 #include "runtime/session.h"
 #include "unit/model_builder.h"
 #include "unit/raw_proto.h"
+#include "unit/temp_dir.h"
 
 namespace onyx::test {
 namespace {
@@ -23,39 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 using wire::Writer;
 
-// A fresh temporary folder per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/onyx_test_XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary);
   f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// model: y = Add(x, W) with W given as raw TensorProto bytes.
-std::string add_model(const Writer& weight, std::vector<int64_t> dims) {
-  Writer g;
-  g.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
-  g.bytes(2, "g");
-  g.message(5, weight);
-  g.message(11, value_info("x", DataType::kFloat, dims));
-  g.message(12, value_info("y", DataType::kFloat, dims));
-  Writer m;
-  m.int64(1, 8);
-  m.message(7, g);
-  m.message(8, opset("", 17));
-  return m.take();
 }
 
 Writer external_weight(const std::string& location, std::vector<int64_t> dims, uint64_t offset, uint64_t length) {

@@ -62,4 +62,20 @@ inline wire::Writer opset(const std::string& domain, int64_t v) {
   return o;
 }
 
+// ModelProto (opset 17) of y = Add(x, W): W is the initializer `weight`
+// (a TensorProto named "W"), x and y are float tensors of `dims`.
+inline std::string add_model(const wire::Writer& weight, std::vector<int64_t> dims) {
+  wire::Writer g;
+  g.message(1, node("Add", {"x", "W"}, {"y"}, "add"));
+  g.bytes(2, "g");
+  g.message(5, weight);
+  g.message(11, value_info("x", DataType::kFloat, dims));
+  g.message(12, value_info("y", DataType::kFloat, dims));
+  wire::Writer m;
+  m.int64(1, 8);
+  m.message(7, g);
+  m.message(8, opset("", 17));
+  return m.take();
+}
+
 }  // namespace onyx::test
