@@ -1,0 +1,86 @@
+// The blocked channel layout NCHWc used by the layout pass at level "all"
+// (passes/nchwc_layout.cc): a 4-D activation [N, C, H, W] is held as
+// [N, ceil(C / 8), H, W, 8], the 8 channels of a block adjacent in memory.
+//
+// Why: in NCHW a convolution must gather its input into GEMM panels on every
+// run (im2col, panel packing: ~15% of resnet50). In NCHWc the input already
+// is the panel: one 8-float vector holds 8 channels of one pixel, so a direct
+// convolution broadcasts input values and multiplies them by vectors of 8
+// output channels' weights, with the whole reduction (C_in x KH x KW) kept in
+// registers and no copy of the input at all.
+//
+// Channels past C in the last block are padding. Kernels write them (they
+// compute whole blocks) but no result depends on them: the packed weights of
+// a consumer convolution are zero for padded input channels, and the layout
+// pass only routes tensors through ops that work per channel (elementwise,
+// pooling) or whose channel count is a multiple of 8 (Concat).
+//
+// com.onyx ops (documented in docs/FUSED_OPS.md):
+//   NchwcReorderInput(X [N,C,H,W]) -> [N, ceil(C/8), H, W, 8]
+//   NchwcReorderOutput(X [N,Cb,H,W,8], channels = C) -> [N, C, H, W]
+//   NchwcConv(X, W, B?, Z?)  Conv attributes + activation; X, Z, Y blocked,
+//                            W [M, C/group, KH, KW] and B [M] as in Conv
+//                            (group 1, or depthwise: group = C = M)
+//   NchwcMaxPool(X)          MaxPool attributes (2-D, one output)
+//   NchwcGlobalAveragePool(X)
+#pragma once
+
+#include <cstdint>
+
+#include "ukernels/sgemm.h"
+
+namespace onyx::nchwc {
+
+inline constexpr int kBlock = 8;
+
+inline int64_t blocks(int64_t channels) { return (channels + kBlock - 1) / kBlock; }
+
+// Geometry of one 2-D convolution on blocked tensors.
+struct ConvGeo {
+  int64_t H, W, OH, OW;           // input and output spatial dims
+  int64_t KH, KW, SH, SW, DH, DW; // kernel, strides, dilations
+  int64_t PT, PL;                 // top and left padding
+  int64_t in_blocks;              // input channel blocks (reduction length / 8 / KH / KW)
+};
+
+// One output row segment [ow0, ow1) of row `oh` for `nb` (1 or 2) output
+// channel blocks of a dense convolution:
+//   y[b][ow][0..8) = act(bias + z + sum over (cb, kh, kw, c) x[cb][ih][iw][c] * w[...])
+// x: the image's input, [in_blocks][H][W][8]. w: packed weights of the block
+// pair, [in_blocks][KH][KW][8 c][16] (output channel 8*b + j at j + 8*b).
+// y[b], z[b] (z may be null): rows of the output / residual block b, [OW][8].
+// bias: 16 floats (zero where absent). Out-of-image taps read `zeros` (8
+// floats). Only ReLU is applied here; other activations run on the row after.
+struct RowArgs {
+  const ConvGeo* g;
+  const float* x;
+  const float* w;
+  const float* bias;
+  const float* zeros;
+  float* y[2];
+  const float* z[2];
+  int nb;
+  bool relu;
+};
+using ConvRowFn = void (*)(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
+void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
+void conv_row_avx2(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
+
+// Depthwise: one block of 8 channels, each convolved with its own filter.
+// w: [KH][KW][8]; x: the block's input [H][W][8]; y, z: the block's output
+// row [OW][8]; bias: 8 floats.
+struct DwRowArgs {
+  const ConvGeo* g;
+  const float* x;
+  const float* w;
+  const float* bias;
+  const float* zeros;
+  float* y;
+  const float* z;
+  bool relu;
+};
+using DwRowFn = void (*)(const DwRowArgs& a, int64_t oh);
+void dw_row_portable(const DwRowArgs& a, int64_t oh);
+void dw_row_avx2(const DwRowArgs& a, int64_t oh);
+
+}  // namespace onyx::nchwc

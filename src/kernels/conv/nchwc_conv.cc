@@ -1,0 +1,414 @@
+// com.onyx NCHWc ops (layout in kernels/conv/nchwc.h): the reorders between
+// NCHW and NCHWc, and the blocked convolution.
+//
+// NchwcConv has two kernels: the reference converts to NCHW, runs the plain
+// reference convolution (conv_ref) and converts back; the fast one runs the
+// row kernels of nchwc_rows.inl (portable or AVX2) on weights packed once at
+// creation. tests/kernels/nchwc_test.cc checks both against a direct
+// convolution, and the layout pass's tests check whole graphs against NCHW.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "cpu/features.h"
+#include "kernels/common/activation_attr.h"
+#include "kernels/conv/conv_common.h"
+#include "kernels/conv/conv_ref.h"
+#include "kernels/conv/nchwc.h"
+#include "runtime/thread_pool.h"
+#include "shape/infer.h"
+
+namespace onyx {
+
+namespace nchwc {
+namespace {
+// Portable build of the row kernels: an 8-float struct the compiler may
+// vectorise; the reference for the SIMD builds.
+struct Ops {
+  struct V {
+    float v[kBlock];
+  };
+  static V zero() { return V{}; }
+  static V load(const float* p) {
+    V r;
+    std::memcpy(r.v, p, sizeof(r.v));
+    return r;
+  }
+  static void store(float* p, const V& v) { std::memcpy(p, v.v, sizeof(v.v)); }
+  static V bcast(const float* p) {
+    V r;
+    for (float& e : r.v) e = *p;
+    return r;
+  }
+  static V fma(const V& a, const V& b, const V& c) {
+    V r;
+    for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] * b.v[i] + c.v[i];
+    return r;
+  }
+  static V add(const V& a, const V& b) {
+    V r;
+    for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] + b.v[i];
+    return r;
+  }
+  static V max0(const V& a) {
+    V r;
+    for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] > 0.f ? a.v[i] : 0.f;
+    return r;
+  }
+};
+#include "kernels/conv/nchwc_rows.inl"
+}  // namespace
+
+void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
+void dw_row_portable(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
+}  // namespace nchwc
+
+namespace {
+
+using nchwc::kBlock;
+
+// A blocked tensor [N, Cb, H, W, 8]: checks and returns its dims.
+void check_blocked(const Tensor& t, const char* what) {
+  if (t.dtype() != DataType::kFloat || t.rank() != 5 || t.dim(4) != kBlock)
+    fail(ErrorCode::kInvalidArgument, what, " ", t.describe(), " must be a float32 NCHWc tensor [N, C/8, H, W, 8]");
+}
+
+// NCHW -> NCHWc for image n's channels [cb*8, cb*8+8) (zeros past C).
+void to_blocked(const float* x, int64_t C, int64_t HW, int64_t cb, float* y) {
+  const int64_t c0 = cb * kBlock, valid = std::min<int64_t>(kBlock, C - c0);
+  // Eight source rows walked together: each output vector is written once.
+  const float* src[kBlock];
+  for (int64_t c = 0; c < kBlock; ++c) src[c] = c < valid ? x + (c0 + c) * HW : nullptr;
+  for (int64_t i = 0; i < HW; ++i)
+    for (int64_t c = 0; c < kBlock; ++c) y[i * kBlock + c] = src[c] ? src[c][i] : 0.f;
+}
+
+// NCHWc -> NCHW for channel block cb (only the channels below C).
+void from_blocked(const float* x, int64_t C, int64_t HW, int64_t cb, float* y) {
+  const int64_t c0 = cb * kBlock, valid = std::min<int64_t>(kBlock, C - c0);
+  for (int64_t c = 0; c < valid; ++c) {
+    float* d = y + (c0 + c) * HW;
+    for (int64_t i = 0; i < HW; ++i) d[i] = x[i * kBlock + c];
+  }
+}
+
+class ReorderInput final : public Kernel {
+ public:
+  explicit ReorderInput(const KernelInit&) {}
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    if (x.dtype() != DataType::kFloat || x.rank() != 4)
+      fail(ErrorCode::kInvalidArgument, "X ", x.describe(), " must be a float32 tensor [N, C, H, W]");
+    const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3), Cb = nchwc::blocks(C);
+    Tensor& y = ctx.output(0, {N, Cb, x.dim(2), x.dim(3), kBlock}, DataType::kFloat);
+    const float* xp = x.data<float>();
+    float* yp = y.data<float>();
+    parallel_for(ctx.pool(), N * Cb, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        to_blocked(xp + (i / Cb) * C * HW, C, HW, i % Cb, yp + i * HW * kBlock);
+    });
+  }
+};
+
+class ReorderOutput final : public Kernel {
+ public:
+  explicit ReorderOutput(const KernelInit& init) : channels_(init.node.attr_int("channels", -1)) {
+    if (channels_ < 0) fail(ErrorCode::kInvalidGraph, init.node.describe(), ": needs a non-negative 'channels'");
+  }
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    check_blocked(x, "X");
+    const int64_t N = x.dim(0), Cb = x.dim(1), HW = x.dim(2) * x.dim(3);
+    if (nchwc::blocks(channels_) != Cb)
+      fail(ErrorCode::kInvalidArgument, "X ", x.describe(), " has ", Cb, " channel blocks; ", channels_,
+           " channels need ", nchwc::blocks(channels_));
+    Tensor& y = ctx.output(0, {N, channels_, x.dim(2), x.dim(3)}, DataType::kFloat);
+    const float* xp = x.data<float>();
+    float* yp = y.data<float>();
+    parallel_for(ctx.pool(), N * Cb, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        from_blocked(xp + i * HW * kBlock, channels_, HW, i % Cb, yp + (i / Cb) * channels_ * HW);
+    });
+  }
+
+ private:
+  int64_t channels_;
+};
+
+// Shared by both NchwcConv kernels: attributes and the run-time shape checks.
+struct BlockedConv {
+  WindowAttrs attrs;
+  int64_t group;
+  ukernel::Epilogue epi;
+
+  explicit BlockedConv(const ir::Node& node)
+      : attrs(WindowAttrs::from_node(node)), group(node.attr_int("group", 1)), epi(activation_from_node(node)) {}
+
+  // Logical NCHW shapes for X (channels from W) and the checks Conv makes.
+  ConvShapes shapes(const Tensor& x, const Tensor& w, const Tensor* b, const Tensor* z) const {
+    check_blocked(x, "X");
+    if (w.dtype() != DataType::kFloat || w.rank() != 4)
+      fail(ErrorCode::kInvalidArgument, "W ", w.describe(), " must be a float32 tensor [M, C/group, KH, KW]");
+    const int64_t C = w.dim(1) * group;
+    if (nchwc::blocks(C) != x.dim(1))
+      fail(ErrorCode::kInvalidArgument, "X ", x.describe(), " has ", x.dim(1), " channel blocks but W ", w.describe(),
+           " with group ", group, " needs ", C, " channels (", nchwc::blocks(C), " blocks)");
+    ConvShapes s = check_conv_shapes(attrs, group, {x.dim(0), C, x.dim(2), x.dim(3)}, w.shape());
+    if (group != 1 && !(group == C && s.out_channels == C))
+      fail(ErrorCode::kInvalidArgument, "NchwcConv handles group 1 or depthwise (group = channels), not group ", group,
+           " with ", C, " input and ", s.out_channels, " output channels");
+    if (b) {
+      if (b->dtype() != DataType::kFloat) fail(ErrorCode::kInvalidArgument, "B must be float32, got ", b->describe());
+      check_per_channel(*b, s.out_channels, "B", false);
+    }
+    if (z) {
+      check_blocked(*z, "Z");
+      if (z->shape() != blocked_out(s))
+        fail(ErrorCode::kInvalidArgument, "residual input ", z->describe(), " must have shape ",
+             shape_str(blocked_out(s)));
+    }
+    return s;
+  }
+  static Shape blocked_out(const ConvShapes& s) {
+    return {s.batch, nchwc::blocks(s.out_channels), s.out_shape[2], s.out_shape[3], kBlock};
+  }
+};
+
+class NchwcConvRef final : public Kernel {
+ public:
+  explicit NchwcConvRef(const KernelInit& init) : conv_(init.node) {}
+
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = ctx.input(1);
+    const Tensor* b = ctx.optional_input(2);
+    const Tensor* z = ctx.optional_input(3);
+    ConvShapes s = conv_.shapes(x, w, b, z);
+    Tensor& y = ctx.output(0, BlockedConv::blocked_out(s), DataType::kFloat);
+    const int64_t N = s.batch, C = s.in_channels, M = s.out_channels;
+    const int64_t HW = x.dim(2) * x.dim(3), OHW = y.dim(2) * y.dim(3), Cb = x.dim(1), Mb = y.dim(1);
+    std::vector<float> xn(static_cast<size_t>(N * C * HW)), yn(static_cast<size_t>(N * M * OHW));
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t cb = 0; cb < Cb; ++cb)
+        from_blocked(x.data<float>() + (n * Cb + cb) * HW * kBlock, C, HW, cb, xn.data() + n * C * HW);
+    ConvArgs<float> a;
+    a.batch = N;
+    a.in_channels = C;
+    a.out_channels = M;
+    a.group = s.group;
+    a.geo = s.geo;
+    a.x = xn.data();
+    a.w = w.data<float>();
+    a.bias = b ? b->data<float>() : nullptr;
+    a.y = yn.data();
+    conv_ref(a, ctx.pool());
+    // Back to blocks; padded channels hold act(0 + Z) like the fast kernel's.
+    float* yp = y.data<float>();
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t mb = 0; mb < Mb; ++mb)
+        to_blocked(yn.data() + n * M * OHW, M, OHW, mb, yp + (n * Mb + mb) * OHW * kBlock);
+    if (z)
+      for (int64_t i = 0; i < y.numel(); ++i) yp[i] += z->data<float>()[i];
+    ukernel::apply_activation(yp, y.numel(), conv_.epi);
+  }
+
+ private:
+  BlockedConv conv_;
+};
+
+class NchwcConvFast final : public Kernel {
+ public:
+  explicit NchwcConvFast(const KernelInit& init)
+      : conv_(init.node),
+        row_(active_isa() >= Isa::kAvx2 ? nchwc::conv_row_avx2 : nchwc::conv_row_portable),
+        dw_row_(active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2 : nchwc::dw_row_portable) {
+    const Tensor* w = init.constant_input(1);
+    if (w && w->dtype() == DataType::kFloat && w->rank() == 4) {
+      packed_ = pack(*w);
+      packed_from_ = w->raw();
+      ukernel::release_source_pages(w->raw(), w->nbytes());
+    }
+  }
+
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = ctx.input(1);
+    const Tensor* b = ctx.optional_input(2);
+    const Tensor* z = ctx.optional_input(3);
+    ConvShapes s = conv_.shapes(x, w, b, z);
+    Tensor& y = ctx.output(0, BlockedConv::blocked_out(s), DataType::kFloat);
+    if (y.empty()) return;
+    // Weights computed at run time (not a constant): packed on every run.
+    std::vector<float> repacked;
+    const std::vector<float>* packed = &packed_;
+    if (packed_.empty() || w.raw() != packed_from_) {
+      repacked = pack(w);
+      packed = &repacked;
+    }
+    const bool dw = conv_.group != 1;
+    const WindowGeometry& g = s.geo;
+    nchwc::ConvGeo geo{g.in[0],     g.in[1],       g.out[0],      g.out[1],      g.kernel[0],
+                       g.kernel[1], g.stride[0],   g.stride[1],   g.dilation[0], g.dilation[1],
+                       g.pad_begin[0], g.pad_begin[1], dw ? 1 : x.dim(1)};
+    // A 1x1, stride-1, unpadded convolution is one long row: the image's
+    // pixels in order, with no borders, cut into chunks for the threads.
+    const bool pointwise = !dw && geo.KH == 1 && geo.KW == 1 && geo.SH == 1 && geo.SW == 1 && geo.PT == 0 &&
+                           geo.PL == 0 && g.pad_end[0] == 0 && g.pad_end[1] == 0;
+    if (pointwise) {
+      geo.W = geo.H * geo.W;
+      geo.H = 1;
+      geo.OW = geo.OH * geo.OW;
+      geo.OH = 1;
+    }
+    // Bias padded to whole block pairs (dense) or blocks (depthwise).
+    const int64_t Mb = y.dim(1), pairs = (Mb + 1) / 2;
+    std::vector<float> bias(static_cast<size_t>(pairs * 2 * kBlock), 0.f);
+    if (b) std::copy(b->data<float>(), b->data<float>() + s.out_channels, bias.begin());
+    const float zeros[kBlock] = {};
+    const bool relu = conv_.epi.act == ukernel::Act::kRelu;
+    const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
+    const int64_t N = s.batch, Cb = x.dim(1);
+    const int64_t in_plane = x.dim(2) * x.dim(3) * kBlock, out_plane = y.dim(2) * y.dim(3) * kBlock;
+    const float* xp = x.data<float>();
+    const float* zp = z ? z->data<float>() : nullptr;
+    float* yp = y.data<float>();
+    ThreadPool* pool = ctx.pool();
+
+    if (dw) {
+      const int64_t taps = geo.KH * geo.KW * kBlock;
+      parallel_for(pool, N * Mb * geo.OH, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, geo.OW * taps)),
+                   [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t oh = i % geo.OH, blk = i / geo.OH, cb = blk % Mb;
+          nchwc::DwRowArgs a{&geo,
+                             xp + blk * in_plane,
+                             packed->data() + cb * taps,
+                             bias.data() + cb * kBlock,
+                             zeros,
+                             yp + blk * out_plane + oh * geo.OW * kBlock,
+                             zp ? zp + blk * out_plane + oh * geo.OW * kBlock : nullptr,
+                             relu};
+          dw_row_(a, oh);
+          if (other_act) ukernel::apply_activation(a.y, geo.OW * kBlock, conv_.epi);
+        }
+      });
+      return;
+    }
+    // Work items: (image, block pair, row or row chunk). Consecutive items
+    // share a block pair, so its packed weights stay in L2 between them.
+    // A pointwise row is cut into pieces of about 48 pixels of equal size
+    // (49 as 25 + 24, not 48 + 1: a lone pixel runs latency-bound).
+    const int64_t per_row = pointwise ? (geo.OW + 47) / 48 : 1;
+    const int64_t chunk = (geo.OW + per_row - 1) / per_row, rows = geo.OH * per_row;
+    const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * kBlock;
+    const int64_t work = chunk * pair_floats;  // multiply-adds per item / 8
+    parallel_for(pool, N * pairs * rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, work)),
+                 [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t r = i % rows, np = i / rows, pr = np % pairs, n = np / pairs;
+        const int64_t oh = r / per_row, ow0 = (r % per_row) * chunk, ow1 = std::min(geo.OW, ow0 + chunk);
+        const int nb = 2 * pr + 1 < Mb ? 2 : 1;
+        nchwc::RowArgs a{};
+        a.g = &geo;
+        a.x = xp + n * Cb * in_plane;
+        a.w = packed->data() + pr * pair_floats;
+        a.bias = bias.data() + pr * 2 * kBlock;
+        a.zeros = zeros;
+        a.nb = nb;
+        a.relu = relu;
+        for (int j = 0; j < nb; ++j) {
+          const int64_t off = (n * Mb + 2 * pr + j) * out_plane + oh * geo.OW * kBlock;
+          a.y[j] = yp + off;
+          a.z[j] = zp ? zp + off : nullptr;
+        }
+        row_(a, oh, ow0, ow1);
+        if (other_act)
+          for (int j = 0; j < nb; ++j) ukernel::apply_activation(a.y[j] + ow0 * kBlock, (ow1 - ow0) * kBlock, conv_.epi);
+      }
+    });
+  }
+
+ private:
+  // Dense: [pair][KH][KW][Cb][8 c][16 m]; depthwise: [Cb][KH][KW][8]. Zero
+  // for channels past C or M, so padded lanes contribute nothing.
+  std::vector<float> pack(const Tensor& w) const {
+    const int64_t M = w.dim(0), Cg = w.dim(1), KH = w.dim(2), KW = w.dim(3);
+    const float* wp = w.data<float>();
+    if (conv_.group != 1) {
+      const int64_t Cb = nchwc::blocks(M);
+      std::vector<float> p(static_cast<size_t>(Cb * KH * KW * kBlock), 0.f);
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t t = 0; t < KH * KW; ++t)
+          p[static_cast<size_t>(((m / kBlock) * KH * KW + t) * kBlock + m % kBlock)] = wp[m * KH * KW + t];
+      return p;
+    }
+    const int64_t C = Cg, Cb = nchwc::blocks(C), pairs = (nchwc::blocks(M) + 1) / 2;
+    std::vector<float> p(static_cast<size_t>(pairs * KH * KW * Cb * 2 * kBlock * kBlock), 0.f);
+    for (int64_t m = 0; m < M; ++m) {
+      const int64_t pr = m / (2 * kBlock), j = m % (2 * kBlock);
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const int64_t at = ((((pr * KH + kh) * KW + kw) * Cb + c / kBlock) * kBlock + c % kBlock) * 2 * kBlock + j;
+            p[static_cast<size_t>(at)] = wp[((m * C + c) * KH + kh) * KW + kw];
+          }
+    }
+    return p;
+  }
+
+  BlockedConv conv_;
+  nchwc::ConvRowFn row_;
+  nchwc::DwRowFn dw_row_;
+  std::vector<float> packed_;
+  const void* packed_from_ = nullptr;
+};
+
+ir::Dim blocks_dim(const ir::Dim& c) { return c.known() ? ir::Dim(nchwc::blocks(c.value)) : ir::Dim(); }
+
+void infer_reorder_input(InferContext& ctx) {
+  const ir::Dims* x = ctx.input_dims(0);
+  if (!x) return ctx.set_output_unranked(0, DataType::kFloat);
+  if (x->size() != 4) ctx.fail("X ", shape_str(*x), " must be 4-D [N, C, H, W]");
+  ctx.set_output(0, DataType::kFloat, {(*x)[0], blocks_dim((*x)[1]), (*x)[2], (*x)[3], ir::Dim(kBlock)});
+}
+
+void infer_reorder_output(InferContext& ctx) {
+  const ir::Dims* x = ctx.input_dims(0);
+  const int64_t c = ctx.node().attr_int("channels", -1);
+  if (c < 0) ctx.fail("needs a non-negative 'channels' attribute");
+  if (!x) return ctx.set_output_unranked(0, DataType::kFloat);
+  if (x->size() != 5) ctx.fail("X ", shape_str(*x), " must be 5-D [N, C/8, H, W, 8]");
+  if ((*x)[1].known() && (*x)[1].value != nchwc::blocks(c))
+    ctx.fail("X ", shape_str(*x), " has ", (*x)[1].value, " channel blocks; ", c, " channels need ", nchwc::blocks(c));
+  ctx.set_output(0, DataType::kFloat, {(*x)[0], ir::Dim(c), (*x)[2], (*x)[3]});
+}
+
+void infer_nchwc_conv(InferContext& ctx) {
+  const ir::Dims* x = ctx.input_dims(0);
+  const ir::Dims* w = ctx.input_dims(1);
+  if (!x || !w) return ctx.set_output_unranked(0, DataType::kFloat);
+  if (x->size() != 5) ctx.fail("X ", shape_str(*x), " must be 5-D [N, C/8, H, W, 8]");
+  if (w->size() != 4) ctx.fail("W ", shape_str(*w), " must be 4-D [M, C/group, KH, KW]");
+  std::vector<int64_t> kernel;
+  for (size_t i = 2; i < 4; ++i) kernel.push_back((*w)[i].known() ? (*w)[i].value : -1);
+  ir::Dims o;
+  try {
+    o = infer_window_dims(WindowAttrs::from_node(ctx.node()), ir::Dims{(*x)[2], (*x)[3]}, kernel);
+  } catch (const Error& e) {
+    ctx.fail(e.what());
+  }
+  ctx.set_output(0, DataType::kFloat, {(*x)[0], blocks_dim((*w)[0]), o[0], o[1], ir::Dim(kBlock)});
+}
+
+}  // namespace
+
+ONYX_KERNEL({.domain = "com.onyx", .op = "NchwcReorderInput", .since = 1, .types = {DataType::kFloat},
+             .infer = infer_reorder_input, .create = create<ReorderInput>});
+ONYX_KERNEL({.domain = "com.onyx", .op = "NchwcReorderOutput", .since = 1, .types = {DataType::kFloat},
+             .infer = infer_reorder_output, .create = create<ReorderOutput>});
+ONYX_KERNEL({.domain = "com.onyx", .op = "NchwcConv", .since = 1, .types = {DataType::kFloat},
+             .infer = infer_nchwc_conv, .create = create<NchwcConvRef>});
+ONYX_KERNEL({.domain = "com.onyx", .op = "NchwcConv", .since = 1, .types = {DataType::kFloat}, .priority = 10,
+             .impl = "direct", .create = create<NchwcConvFast>});
+
+}  // namespace onyx

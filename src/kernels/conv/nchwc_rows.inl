@@ -1,0 +1,155 @@
+// The NCHWc convolution row kernels, written once over an 8-float vector type
+// and compiled per ISA: nchwc_conv.cc includes this with portable operations
+// (the reference for the SIMD build), nchwc_avx2.cc with AVX2 + FMA.
+//
+// Include inside namespace onyx::nchwc after defining a struct `Ops` with:
+// V, zero(), load(p), store(p, v), bcast(p), fma(a, b, c) (a * b + c),
+// add(a, b), max0(a).
+//
+// Dense kernel: P output positions x 2 output blocks = 2P accumulators (12 at
+// P = 6: with 2 weight vectors and the broadcast, 15 of 16 ymm registers).
+// Each step over an input channel broadcasts P input values and loads 16
+// weights: the same 12 FMAs per 8 loads as the 6x16 SGEMM tile, but the
+// reduction over C_in x KH x KW stays in registers and nothing is packed at
+// run time.
+
+// Positions [ow0, ow0 + P) of row oh. Uniform: every position's tap (kh, kw)
+// is inside the image for all kw, so all inputs advance by the same stride;
+// otherwise taps outside read the zero vector and do not advance.
+template <int P, bool kTwo>
+static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
+  using V = typename Ops::V;
+  const ConvGeo& g = *a.g;
+  const int64_t plane = g.H * g.W * kBlock;  // floats per input channel block
+  V acc0[P], acc1[P];
+  const V b0 = Ops::load(a.bias), b1 = Ops::load(a.bias + kBlock);
+#pragma GCC unroll 6
+  for (int p = 0; p < P; ++p) {
+    acc0[p] = b0;
+    if constexpr (kTwo) acc1[p] = b1;
+  }
+  const int64_t iw0 = ow0 * g.SW - g.PL;
+  // Horizontally inside for every kernel column: the common case.
+  const bool inside = iw0 >= 0 && iw0 + (P - 1) * g.SW + (g.KW - 1) * g.DW < g.W;
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+    if (ih < 0 || ih >= g.H) continue;
+    const float* xrow = a.x + ih * g.W * kBlock;
+    for (int64_t kw = 0; kw < g.KW; ++kw) {
+      const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kBlock * 2 * kBlock);
+      const float* xp[P];
+      int64_t step[P];
+#pragma GCC unroll 6
+      for (int p = 0; p < P; ++p) {
+        const int64_t iw = iw0 + p * g.SW + kw * g.DW;
+        const bool in = inside || (iw >= 0 && iw < g.W);
+        xp[p] = in ? xrow + iw * kBlock : a.zeros;
+        step[p] = in ? plane : 0;
+      }
+      for (int64_t cb = 0; cb < g.in_blocks; ++cb) {
+#pragma GCC unroll 8
+        for (int c = 0; c < kBlock; ++c) {
+          const V w0 = Ops::load(wp + c * 2 * kBlock);
+          V w1;
+          if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
+#pragma GCC unroll 6
+          for (int p = 0; p < P; ++p) {
+            const V xv = Ops::bcast(xp[p] + c);
+            acc0[p] = Ops::fma(xv, w0, acc0[p]);
+            if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+          }
+        }
+        wp += 2 * kBlock * kBlock;
+        if (inside) {
+#pragma GCC unroll 6
+          for (int p = 0; p < P; ++p) xp[p] += plane;
+        } else {
+#pragma GCC unroll 6
+          for (int p = 0; p < P; ++p) xp[p] += step[p];
+        }
+      }
+    }
+  }
+#pragma GCC unroll 6
+  for (int p = 0; p < P; ++p) {
+    const int64_t o = (ow0 + p) * kBlock;
+    if (a.z[0]) acc0[p] = Ops::add(acc0[p], Ops::load(a.z[0] + o));
+    if (a.relu) acc0[p] = Ops::max0(acc0[p]);
+    Ops::store(a.y[0] + o, acc0[p]);
+    if constexpr (kTwo) {
+      if (a.z[1]) acc1[p] = Ops::add(acc1[p], Ops::load(a.z[1] + o));
+      if (a.relu) acc1[p] = Ops::max0(acc1[p]);
+      Ops::store(a.y[1] + o, acc1[p]);
+    }
+  }
+}
+
+template <bool kTwo>
+static void conv_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
+  switch (p) {
+    case 1: return conv_positions<1, kTwo>(a, oh, ow0);
+    case 2: return conv_positions<2, kTwo>(a, oh, ow0);
+    case 3: return conv_positions<3, kTwo>(a, oh, ow0);
+    case 4: return conv_positions<4, kTwo>(a, oh, ow0);
+    case 5: return conv_positions<5, kTwo>(a, oh, ow0);
+    default: return conv_positions<6, kTwo>(a, oh, ow0);
+  }
+}
+
+// Splits [ow0, ow1) into chunks of at most 6 positions, as even as possible:
+// 7 positions as 4 + 3 rather than 6 + 1 (one position is 2 dependent FMA
+// chains, latency-bound at a quarter of the FMA rate).
+static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) {
+  const int64_t len = ow1 - ow0;
+  if (len <= 0) return;
+  const int64_t chunks = (len + 5) / 6, base = len / chunks, extra = len % chunks;
+  int64_t ow = ow0;
+  for (int64_t i = 0; i < chunks; ++i) {
+    const int p = static_cast<int>(base + (i < extra ? 1 : 0));
+    if (a.nb == 2) conv_chunk<true>(a, oh, ow, p);
+    else conv_chunk<false>(a, oh, ow, p);
+    ow += p;
+  }
+}
+
+// Depthwise: 8 positions per step, one weight vector per tap shared by them.
+template <int P>
+static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
+  using V = typename Ops::V;
+  const ConvGeo& g = *a.g;
+  V acc[P];
+  const V b = Ops::load(a.bias);
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) acc[p] = b;
+  const int64_t iw0 = ow0 * g.SW - g.PL;
+  const bool inside = iw0 >= 0 && iw0 + (P - 1) * g.SW + (g.KW - 1) * g.DW < g.W;
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+    if (ih < 0 || ih >= g.H) continue;
+    const float* xrow = a.x + ih * g.W * kBlock;
+    for (int64_t kw = 0; kw < g.KW; ++kw) {
+      const V wv = Ops::load(a.w + (kh * g.KW + kw) * kBlock);
+#pragma GCC unroll 8
+      for (int p = 0; p < P; ++p) {
+        const int64_t iw = iw0 + p * g.SW + kw * g.DW;
+        const float* xp = inside || (iw >= 0 && iw < g.W) ? xrow + iw * kBlock : a.zeros;
+        acc[p] = Ops::fma(Ops::load(xp), wv, acc[p]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) {
+    const int64_t o = (ow0 + p) * kBlock;
+    if (a.z) acc[p] = Ops::add(acc[p], Ops::load(a.z + o));
+    if (a.relu) acc[p] = Ops::max0(acc[p]);
+    Ops::store(a.y + o, acc[p]);
+  }
+}
+
+static void dw_row_impl(const DwRowArgs& a, int64_t oh) {
+  const int64_t OW = a.g->OW;
+  int64_t ow = 0;
+  for (; ow + 8 <= OW; ow += 8) dw_positions<8>(a, oh, ow);
+  for (; ow + 4 <= OW; ow += 4) dw_positions<4>(a, oh, ow);
+  for (; ow < OW; ++ow) dw_positions<1>(a, oh, ow);
+}

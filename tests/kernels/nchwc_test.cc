@@ -1,0 +1,236 @@
+// The com.onyx NCHWc ops (kernels/conv/nchwc.h): reorders, NchwcConv (dense
+// and depthwise, both kernels), NchwcMaxPool, NchwcGlobalAveragePool.
+//
+// Expected values come from direct loops over the NCHW definition written
+// here, converted to blocks; OpTest runs the reference and the fast kernels.
+// tests/run_all.sh also runs this suite with ONYX_ISA=scalar, so the portable
+// row kernels are checked as well as the AVX2 ones.
+#include <cmath>
+#include <limits>
+
+#include "kernels/op_test.h"
+
+namespace onyx::test {
+namespace {
+
+constexpr int64_t kB = 8;
+
+int64_t blocks(int64_t c) { return (c + kB - 1) / kB; }
+
+// NCHW [N, C, H, W] -> NCHWc with `pad` in the padded channels.
+Tensor to_blocked(const Tensor& x, float pad = 0.f) {
+  const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), Cb = blocks(C);
+  Tensor y(DataType::kFloat, {N, Cb, H, W, kB});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < Cb * kB; ++c)
+      for (int64_t i = 0; i < H * W; ++i)
+        y.data<float>()[((n * Cb + c / kB) * H * W + i) * kB + c % kB] =
+            c < C ? x.data<float>()[(n * C + c) * H * W + i] : pad;
+  return y;
+}
+
+struct Case {
+  int64_t N = 1, C = 12, H = 9, W = 13, M = 20, KH = 3, KW = 3;
+  int64_t group = 1;
+  std::vector<int64_t> strides{1, 1}, dilations{1, 1}, pads{1, 1, 1, 1};
+  bool bias = true, residual = false;
+  std::string act;  // "" none, else a FusedConv activation name
+};
+
+float activate(const std::string& act, float v) {
+  if (act == "Relu") return v > 0 ? v : 0;
+  if (act == "HardSwish") return v * std::min(1.f, std::max(0.f, v / 6.f + 0.5f));
+  return v;
+}
+
+// Direct convolution in double from the ONNX definition, + Z, activation.
+Tensor expected_conv(const Case& k, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor* z) {
+  const int64_t OH = (k.H + k.pads[0] + k.pads[2] - ((k.KH - 1) * k.dilations[0] + 1)) / k.strides[0] + 1;
+  const int64_t OW = (k.W + k.pads[1] + k.pads[3] - ((k.KW - 1) * k.dilations[1] + 1)) / k.strides[1] + 1;
+  const int64_t Cg = k.C / k.group, Mg = k.M / k.group;
+  Tensor y(DataType::kFloat, {k.N, k.M, OH, OW});
+  for (int64_t n = 0; n < k.N; ++n)
+    for (int64_t m = 0; m < k.M; ++m)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          double acc = k.bias ? b.data<float>()[m] : 0.0;
+          const int64_t g = m / Mg;
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t kh = 0; kh < k.KH; ++kh)
+              for (int64_t kw = 0; kw < k.KW; ++kw) {
+                const int64_t ih = oh * k.strides[0] - k.pads[0] + kh * k.dilations[0];
+                const int64_t iw = ow * k.strides[1] - k.pads[1] + kw * k.dilations[1];
+                if (ih < 0 || ih >= k.H || iw < 0 || iw >= k.W) continue;
+                acc += static_cast<double>(x.data<float>()[((n * k.C + g * Cg + c) * k.H + ih) * k.W + iw]) *
+                       w.data<float>()[((m * Cg + c) * k.KH + kh) * k.KW + kw];
+              }
+          y.data<float>()[((n * k.M + m) * OH + oh) * OW + ow] = static_cast<float>(acc);
+        }
+  Tensor yb = to_blocked(y);
+  for (int64_t i = 0; i < yb.numel(); ++i) {
+    float v = yb.data<float>()[i] + (z ? z->data<float>()[i] : 0.f);
+    yb.data<float>()[i] = activate(k.act, v);
+  }
+  return yb;
+}
+
+void check(const Case& k, uint32_t seed, bool constant_w = true) {
+  Tensor x = random_tensor(DataType::kFloat, {k.N, k.C, k.H, k.W}, seed);
+  Tensor w = random_tensor(DataType::kFloat, {k.M, k.C / k.group, k.KH, k.KW}, seed + 1);
+  Tensor b = random_tensor(DataType::kFloat, {k.M}, seed + 2);
+  Tensor xb = to_blocked(x, 0.f);
+  Tensor want_shape = expected_conv(k, x, w, b, nullptr);
+  Tensor z = random_tensor(DataType::kFloat, want_shape.shape(), seed + 3);
+  Tensor want = expected_conv(k, x, w, b, k.residual ? &z : nullptr);
+  OpTest t("NchwcConv", 1, "com.onyx");
+  t.input("X", xb);
+  if (constant_w) t.constant_input("W", w);
+  else t.input("W", w);
+  if (k.bias) t.constant_input("B", b);
+  else if (k.residual) t.omitted_input();
+  if (k.residual) t.input("Z", z);
+  t.attr("strides", k.strides).attr("dilations", k.dilations).attr("pads", k.pads);
+  if (k.group != 1) t.attr("group", k.group);
+  if (!k.act.empty()) t.attr("activation", k.act);
+  t.output("Y", want).tolerance(1e-4, 1e-4).run();
+}
+
+TEST(Nchwc, DenseConvOddChannelsAndWidths) {
+  Case k;  // 12 -> 20 channels: a partial input block, a block pair and a lone block
+  check(k, 1);
+  k.W = 1;  // every position is a border
+  check(k, 5);
+  k.W = 29;  // 29 positions: chunks of 5 and 6
+  k.N = 2;
+  check(k, 9);
+}
+
+TEST(Nchwc, DenseConvStridesDilationsAsymmetricPads) {
+  Case k;
+  k.strides = {2, 2};
+  check(k, 11);
+  k.strides = {1, 2};
+  k.dilations = {2, 1};
+  k.pads = {2, 0, 1, 3};
+  check(k, 13);
+  k.KH = 1;  // 1x1 with stride 2 runs the general row kernel
+  k.KW = 1;
+  k.pads = {0, 0, 0, 0};
+  k.dilations = {1, 1};
+  k.strides = {2, 2};
+  check(k, 15);
+}
+
+TEST(Nchwc, PointwiseConvRowChunks) {
+  Case k;
+  k.KH = k.KW = 1;
+  k.pads = {0, 0, 0, 0};
+  k.C = 16;
+  k.M = 24;
+  for (auto hw : {std::pair<int64_t, int64_t>{7, 7}, {7, 14}, {1, 1}, {5, 11}}) {
+    k.H = hw.first;
+    k.W = hw.second;
+    check(k, static_cast<uint32_t>(20 + k.H * k.W));
+  }
+}
+
+TEST(Nchwc, ResidualAndActivations) {
+  Case k;
+  k.residual = true;
+  k.act = "Relu";
+  check(k, 31);
+  k.act = "HardSwish";  // applied on the row after the kernel
+  k.bias = false;
+  check(k, 33);
+}
+
+TEST(Nchwc, WeightsComputedAtRunTimeArePackedPerRun) {
+  Case k;
+  check(k, 41, /*constant_w=*/false);
+}
+
+TEST(Nchwc, DepthwiseConv) {
+  Case k;
+  k.C = k.M = k.group = 12;
+  check(k, 51);
+  k.strides = {2, 2};
+  k.W = 17;
+  check(k, 53);
+  k.KH = k.KW = 5;
+  k.pads = {2, 2, 2, 2};
+  k.strides = {1, 1};
+  k.residual = true;
+  k.act = "HardSwish";
+  check(k, 55);
+}
+
+TEST(Nchwc, ReordersRoundTrip) {
+  Tensor x = random_tensor(DataType::kFloat, {2, 13, 3, 5}, 61);
+  Tensor xb = to_blocked(x);
+  OpTest("NchwcReorderInput", 1, "com.onyx").input("X", x).output("Y", xb).run();
+  OpTest("NchwcReorderOutput", 1, "com.onyx").input("X", xb).attr("channels", int64_t{13}).output("Y", x).run();
+}
+
+TEST(Nchwc, MaxPoolMatchesDirect) {
+  const int64_t N = 1, C = 11, H = 10, W = 9;
+  Tensor x = random_tensor(DataType::kFloat, {N, C, H, W}, 71);
+  x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();  // ignored, as MaxPool does
+  // 3x3, stride 2, pads 1, ceil_mode: windows past the end are clipped.
+  const int64_t OH = 6, OW = 5;
+  Tensor y(DataType::kFloat, {N, C, OH, OW});
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        float m = std::numeric_limits<float>::lowest();
+        for (int64_t kh = 0; kh < 3; ++kh)
+          for (int64_t kw = 0; kw < 3; ++kw) {
+            const int64_t ih = oh * 2 - 1 + kh, iw = ow * 2 - 1 + kw;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            const float v = x.data<float>()[(c * H + ih) * W + iw];
+            if (v > m) m = v;
+          }
+        y.data<float>()[(c * OH + oh) * OW + ow] = m;
+      }
+  Tensor want = to_blocked(y, 0.f);  // padded lanes: max of zeros
+  OpTest("NchwcMaxPool", 1, "com.onyx")
+      .input("X", to_blocked(x))
+      .attr("kernel_shape", std::vector<int64_t>{3, 3})
+      .attr("strides", std::vector<int64_t>{2, 2})
+      .attr("pads", std::vector<int64_t>{1, 1, 1, 1})
+      .attr("ceil_mode", int64_t{1})
+      .output("Y", want)
+      .run();
+}
+
+TEST(Nchwc, GlobalAveragePool) {
+  Tensor x = random_tensor(DataType::kFloat, {2, 9, 7, 5}, 81);
+  Tensor y(DataType::kFloat, {2, 9, 1, 1});
+  for (int64_t p = 0; p < 18; ++p) {
+    double s = 0;
+    for (int64_t i = 0; i < 35; ++i) s += x.data<float>()[p * 35 + i];
+    y.data<float>()[p] = static_cast<float>(s / 35);
+  }
+  OpTest("NchwcGlobalAveragePool", 1, "com.onyx")
+      .input("X", to_blocked(x))
+      .output("Y", to_blocked(y))
+      .tolerance(1e-5, 1e-6)
+      .run();
+}
+
+TEST(Nchwc, WrongChannelBlocksAreAnError) {
+  Tensor w = random_tensor(DataType::kFloat, {8, 16, 3, 3}, 91);
+  OpTest t("NchwcConv", 1, "com.onyx");
+  t.input("X", random_tensor(DataType::kFloat, {1, 1, 4, 4, 8}, 92)).constant_input("W", w);
+  t.output("Y", Tensor(DataType::kFloat, {1, 1, 2, 2, 8}));
+  t.expect_error("has 1 channel blocks but W");
+}
+
+TEST(Nchwc, ReorderOutputChannelMismatchIsAnError) {
+  OpTest t("NchwcReorderOutput", 1, "com.onyx");
+  t.input("X", random_tensor(DataType::kFloat, {1, 2, 2, 2, 8}, 93)).attr("channels", int64_t{20});
+  t.output("Y", Tensor(DataType::kFloat, {1, 20, 2, 2}));
+  t.expect_error("20 channels need 3");
+}
+
+}  // namespace
+}  // namespace onyx::test
