@@ -5,9 +5,10 @@
 //
 // Walking the graph in topological order, a node is rewritten to work on
 // blocked tensors when:
-//   - Conv / com.onyx FusedConv: X 4-D with at least 8 channels (fewer, like
-//     an RGB stem, would mostly multiply padding), W a constant [M, C, KH, KW],
-//     group 1 or depthwise (group = C = M)  -> com.onyx NchwcConv;
+//   - Conv / com.onyx FusedConv: X 4-D, W a constant [M, C, KH, KW], group 1
+//     or depthwise (group = C = M)  -> com.onyx NchwcConv. With fewer than 8
+//     input channels (an RGB stem) and X not already blocked, NchwcConv reads
+//     X in NCHW as it is: padding 3 channels to 8 would multiply zeros.
 //   - MaxPool (one output) / GlobalAveragePool whose input is blocked
 //     -> com.onyx NchwcMaxPool / NchwcGlobalAveragePool;
 //   - a per-element op whose tensor inputs are all blocked: the unary
@@ -120,7 +121,8 @@ class Rewriter {
     for (int i = 1; i < n.num_outputs(); ++i)
       if (n.output(i) && (!n.output(i)->uses.empty() || n.output(i)->is_graph_output)) return false;
     if ((n.is("Conv") || n.is("FusedConv", "com.onyx")) && convertible_conv(n)) {
-      std::vector<ir::Value*> ins = {to_blocked(n.input(0)), n.input(1), n.input(2)};
+      const bool nchw_in = channels(n.input(0)) < kBlock && !has_blocked(n.input(0));
+      std::vector<ir::Value*> ins = {nchw_in ? n.input(0) : to_blocked(n.input(0)), n.input(1), n.input(2)};
       if (n.input(3)) ins.push_back(to_blocked(n.input(3)));
       commit(n, g_.add_node("NchwcConv", "com.onyx", ins, 1, n.name + "_nchwc", n.attrs));
       return true;
@@ -166,12 +168,12 @@ class Rewriter {
     const ir::Value* x = n.input(0);
     const ir::Value* w = n.input(1);
     const int64_t c = channels(x);
-    if (c < kBlock || !w || !w->is_constant() || w->is_graph_input) return false;
+    if (c < 1 || !w || !w->is_constant() || w->is_graph_input) return false;
     const Tensor& wt = w->constant;
     if (wt.dtype() != DataType::kFloat || wt.rank() != 4) return false;
     const int64_t group = n.attr_int("group", 1);
     const bool dense = group == 1 && wt.dim(1) == c;
-    const bool depthwise = group == c && wt.dim(0) == c && wt.dim(1) == 1;
+    const bool depthwise = group == c && c >= kBlock && wt.dim(0) == c && wt.dim(1) == 1;
     if (!dense && !depthwise) return false;
     if (n.input(2) && !pattern::is_float(n.input(2))) return false;
     if (n.input(3) && !is_4d_float(n.input(3))) return false;

@@ -34,6 +34,7 @@ struct Case {
   int64_t group = 1;
   std::vector<int64_t> strides{1, 1}, dilations{1, 1}, pads{1, 1, 1, 1};
   bool bias = true, residual = false;
+  bool nchw_input = false;  // X given as [N, C, H, W]
   std::string act;  // "" none, else a FusedConv activation name
 };
 
@@ -83,7 +84,7 @@ void check(const Case& k, uint32_t seed, bool constant_w = true) {
   Tensor z = random_tensor(DataType::kFloat, want_shape.shape(), seed + 3);
   Tensor want = expected_conv(k, x, w, b, k.residual ? &z : nullptr);
   OpTest t("NchwcConv", 1, "com.onyx");
-  t.input("X", xb);
+  t.input("X", k.nchw_input ? x : xb);
   if (constant_w) t.constant_input("W", w);
   else t.input("W", w);
   if (k.bias) t.constant_input("B", b);
@@ -132,6 +133,26 @@ TEST(Nchwc, PointwiseConvRowChunks) {
     k.W = hw.second;
     check(k, static_cast<uint32_t>(20 + k.H * k.W));
   }
+}
+
+TEST(Nchwc, NchwInputStemConv) {
+  Case k;  // an RGB stem: 3 channels read in NCHW, blocked output
+  k.nchw_input = true;
+  k.C = 3;
+  k.M = 16;
+  k.H = k.W = 23;
+  k.KH = k.KW = 7;
+  k.strides = {2, 2};
+  k.pads = {3, 3, 3, 3};
+  k.act = "Relu";
+  check(k, 25);
+  k.C = 5;
+  k.M = 8;
+  k.KH = k.KW = 3;
+  k.pads = {1, 1, 1, 1};
+  k.residual = true;
+  check(k, 27);
+  check(k, 29, /*constant_w=*/false);
 }
 
 TEST(Nchwc, ResidualAndActivations) {

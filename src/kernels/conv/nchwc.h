@@ -18,9 +18,10 @@
 // com.onyx ops (documented in docs/FUSED_OPS.md):
 //   NchwcReorderInput(X [N,C,H,W]) -> [N, ceil(C/8), H, W, 8]
 //   NchwcReorderOutput(X [N,Cb,H,W,8], channels = C) -> [N, C, H, W]
-//   NchwcConv(X, W, B?, Z?)  Conv attributes + activation; X, Z, Y blocked,
-//                            W [M, C/group, KH, KW] and B [M] as in Conv
-//                            (group 1, or depthwise: group = C = M)
+//   NchwcConv(X, W, B?, Z?)  Conv attributes + activation; Z, Y blocked, X
+//                            blocked or (group 1) NCHW, W [M, C/group, KH, KW]
+//                            and B [M] as in Conv (group 1, or depthwise:
+//                            group = C = M)
 //   NchwcMaxPool(X)          MaxPool attributes (2-D, one output)
 //   NchwcGlobalAveragePool(X)
 #pragma once
@@ -40,14 +41,17 @@ struct ConvGeo {
   int64_t H, W, OH, OW;           // input and output spatial dims
   int64_t KH, KW, SH, SW, DH, DW; // kernel, strides, dilations
   int64_t PT, PL;                 // top and left padding
-  int64_t in_blocks;              // input channel blocks (reduction length / 8 / KH / KW)
+  int64_t in_blocks;              // input channel blocks (of 8, or of 1 for an NCHW input)
 };
 
 // One output row segment [ow0, ow1) of row `oh` for `nb` (1 or 2) output
 // channel blocks of a dense convolution:
 //   y[b][ow][0..8) = act(bias + z + sum over (cb, kh, kw, c) x[cb][ih][iw][c] * w[...])
-// x: the image's input, [in_blocks][H][W][8]. w: packed weights of the block
-// pair, [in_blocks][KH][KW][8 c][16] (output channel 8*b + j at j + 8*b).
+// x: the image's input, [in_blocks][H][W][8], or [C][H][W] when nchw_input
+// (a convolution reading an NCHW tensor with few channels, like an RGB stem,
+// and writing blocks). w: packed weights of the block pair,
+// [KH][KW][in_blocks][8 c][16] ([KH][C][KW][16] for an NCHW input); output
+// channel 8*b + j at j + 8*b.
 // y[b], z[b] (z may be null): rows of the output / residual block b, [OW][8].
 // bias: 16 floats (zero where absent). Out-of-image taps read `zeros` (8
 // floats). Only ReLU is applied here; other activations run on the row after.
@@ -61,6 +65,7 @@ struct RowArgs {
   const float* z[2];
   int nb;
   bool relu;
+  bool nchw_input;
 };
 using ConvRowFn = void (*)(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
 void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
@@ -82,5 +87,16 @@ struct DwRowArgs {
 using DwRowFn = void (*)(const DwRowArgs& a, int64_t oh);
 void dw_row_portable(const DwRowArgs& a, int64_t oh);
 void dw_row_avx2(const DwRowArgs& a, int64_t oh);
+
+// Max pooling of one channel block's row `oh`: x [H][W][8], y the output
+// row [OW][8]; g's kernel, strides, dilations and pads are the pool's.
+struct PoolRowArgs {
+  const ConvGeo* g;
+  const float* x;
+  float* y;
+};
+using PoolRowFn = void (*)(const PoolRowArgs& a, int64_t oh);
+void max_pool_row_portable(const PoolRowArgs& a, int64_t oh);
+void max_pool_row_avx2(const PoolRowArgs& a, int64_t oh);
 
 }  // namespace onyx::nchwc

@@ -16,11 +16,14 @@ struct Ops {
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V max0(V a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
+  static V max(V a, V b) { return _mm256_max_ps(a, b); }  // b when a is NaN
+  static V lowest() { return _mm256_set1_ps(-3.40282347e+38f); }
 };
 #include "kernels/conv/nchwc_rows.inl"
 }  // namespace
 
 void conv_row_avx2(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
 void dw_row_avx2(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
+void max_pool_row_avx2(const PoolRowArgs& a, int64_t oh) { max_pool_row_impl(a, oh); }
 
 }  // namespace onyx::nchwc

@@ -55,12 +55,23 @@ struct Ops {
     for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] > 0.f ? a.v[i] : 0.f;
     return r;
   }
+  static V max(const V& a, const V& b) {
+    V r;
+    for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
+    return r;
+  }
+  static V lowest() {
+    V r;
+    for (float& e : r.v) e = -3.40282347e+38f;
+    return r;
+  }
 };
 #include "kernels/conv/nchwc_rows.inl"
 }  // namespace
 
 void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
 void dw_row_portable(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
+void max_pool_row_portable(const PoolRowArgs& a, int64_t oh) { max_pool_row_impl(a, oh); }
 }  // namespace nchwc
 
 namespace {
@@ -145,7 +156,13 @@ struct BlockedConv {
       : attrs(WindowAttrs::from_node(node)), group(node.attr_int("group", 1)), epi(activation_from_node(node)) {}
 
   // Logical NCHW shapes for X (channels from W) and the checks Conv makes.
+  // X is blocked, or NCHW (4-D) for a dense convolution that reads it as is.
   ConvShapes shapes(const Tensor& x, const Tensor& w, const Tensor* b, const Tensor* z) const {
+    if (x.rank() == 4 && x.dtype() == DataType::kFloat && group == 1) {
+      ConvShapes s = check_conv_shapes(attrs, group, x.shape(), w.shape());
+      check_rest(s, b, z);
+      return s;
+    }
     check_blocked(x, "X");
     if (w.dtype() != DataType::kFloat || w.rank() != 4)
       fail(ErrorCode::kInvalidArgument, "W ", w.describe(), " must be a float32 tensor [M, C/group, KH, KW]");
@@ -157,6 +174,10 @@ struct BlockedConv {
     if (group != 1 && !(group == C && s.out_channels == C))
       fail(ErrorCode::kInvalidArgument, "NchwcConv handles group 1 or depthwise (group = channels), not group ", group,
            " with ", C, " input and ", s.out_channels, " output channels");
+    check_rest(s, b, z);
+    return s;
+  }
+  void check_rest(const ConvShapes& s, const Tensor* b, const Tensor* z) const {
     if (b) {
       if (b->dtype() != DataType::kFloat) fail(ErrorCode::kInvalidArgument, "B must be float32, got ", b->describe());
       check_per_channel(*b, s.out_channels, "B", false);
@@ -167,7 +188,6 @@ struct BlockedConv {
         fail(ErrorCode::kInvalidArgument, "residual input ", z->describe(), " must have shape ",
              shape_str(blocked_out(s)));
     }
-    return s;
   }
   static Shape blocked_out(const ConvShapes& s) {
     return {s.batch, nchwc::blocks(s.out_channels), s.out_shape[2], s.out_shape[3], kBlock};
@@ -187,8 +207,9 @@ class NchwcConvRef final : public Kernel {
     Tensor& y = ctx.output(0, BlockedConv::blocked_out(s), DataType::kFloat);
     const int64_t N = s.batch, C = s.in_channels, M = s.out_channels;
     const int64_t HW = x.dim(2) * x.dim(3), OHW = y.dim(2) * y.dim(3), Cb = x.dim(1), Mb = y.dim(1);
-    std::vector<float> xn(static_cast<size_t>(N * C * HW)), yn(static_cast<size_t>(N * M * OHW));
-    for (int64_t n = 0; n < N; ++n)
+    const bool nchw = x.rank() == 4;
+    std::vector<float> xn(nchw ? 0 : static_cast<size_t>(N * C * HW)), yn(static_cast<size_t>(N * M * OHW));
+    for (int64_t n = 0; n < N && !nchw; ++n)
       for (int64_t cb = 0; cb < Cb; ++cb)
         from_blocked(x.data<float>() + (n * Cb + cb) * HW * kBlock, C, HW, cb, xn.data() + n * C * HW);
     ConvArgs<float> a;
@@ -197,7 +218,7 @@ class NchwcConvRef final : public Kernel {
     a.out_channels = M;
     a.group = s.group;
     a.geo = s.geo;
-    a.x = xn.data();
+    a.x = nchw ? x.data<float>() : xn.data();
     a.w = w.data<float>();
     a.bias = b ? b->data<float>() : nullptr;
     a.y = yn.data();
@@ -224,7 +245,8 @@ class NchwcConvFast final : public Kernel {
         dw_row_(active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2 : nchwc::dw_row_portable) {
     const Tensor* w = init.constant_input(1);
     if (w && w->dtype() == DataType::kFloat && w->rank() == 4) {
-      packed_ = pack(*w);
+      packed_nchw_ = init.input_types.size() > 0 && init.input_types[0].rank() == 4;
+      packed_ = pack(*w, packed_nchw_);
       packed_from_ = w->raw();
       ukernel::release_source_pages(w->raw(), w->nbytes());
     }
@@ -241,8 +263,8 @@ class NchwcConvFast final : public Kernel {
     // Weights computed at run time (not a constant): packed on every run.
     std::vector<float> repacked;
     const std::vector<float>* packed = &packed_;
-    if (packed_.empty() || w.raw() != packed_from_) {
-      repacked = pack(w);
+    if (packed_.empty() || w.raw() != packed_from_ || packed_nchw_ != (x.rank() == 4)) {
+      repacked = pack(w, x.rank() == 4);
       packed = &repacked;
     }
     const bool dw = conv_.group != 1;
@@ -250,6 +272,7 @@ class NchwcConvFast final : public Kernel {
     nchwc::ConvGeo geo{g.in[0],     g.in[1],       g.out[0],      g.out[1],      g.kernel[0],
                        g.kernel[1], g.stride[0],   g.stride[1],   g.dilation[0], g.dilation[1],
                        g.pad_begin[0], g.pad_begin[1], dw ? 1 : x.dim(1)};
+    const bool nchw = x.rank() == 4;  // in_blocks is then C blocks of one channel
     // A 1x1, stride-1, unpadded convolution is one long row: the image's
     // pixels in order, with no borders, cut into chunks for the threads.
     const bool pointwise = !dw && geo.KH == 1 && geo.KW == 1 && geo.SH == 1 && geo.SW == 1 && geo.PT == 0 &&
@@ -268,7 +291,7 @@ class NchwcConvFast final : public Kernel {
     const bool relu = conv_.epi.act == ukernel::Act::kRelu;
     const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
     const int64_t N = s.batch, Cb = x.dim(1);
-    const int64_t in_plane = x.dim(2) * x.dim(3) * kBlock, out_plane = y.dim(2) * y.dim(3) * kBlock;
+    const int64_t in_plane = x.dim(2) * x.dim(3) * (nchw ? 1 : kBlock), out_plane = y.dim(2) * y.dim(3) * kBlock;
     const float* xp = x.data<float>();
     const float* zp = z ? z->data<float>() : nullptr;
     float* yp = y.data<float>();
@@ -300,7 +323,7 @@ class NchwcConvFast final : public Kernel {
     // (49 as 25 + 24, not 48 + 1: a lone pixel runs latency-bound).
     const int64_t per_row = pointwise ? (geo.OW + 47) / 48 : 1;
     const int64_t chunk = (geo.OW + per_row - 1) / per_row, rows = geo.OH * per_row;
-    const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * kBlock;
+    const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * (nchw ? 1 : kBlock);
     const int64_t work = chunk * pair_floats;  // multiply-adds per item / 8
     parallel_for(pool, N * pairs * rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, work)),
                  [&](int64_t i0, int64_t i1) {
@@ -316,6 +339,7 @@ class NchwcConvFast final : public Kernel {
         a.zeros = zeros;
         a.nb = nb;
         a.relu = relu;
+        a.nchw_input = nchw;
         for (int j = 0; j < nb; ++j) {
           const int64_t off = (n * Mb + 2 * pr + j) * out_plane + oh * geo.OW * kBlock;
           a.y[j] = yp + off;
@@ -331,7 +355,7 @@ class NchwcConvFast final : public Kernel {
  private:
   // Dense: [pair][KH][KW][Cb][8 c][16 m]; depthwise: [Cb][KH][KW][8]. Zero
   // for channels past C or M, so padded lanes contribute nothing.
-  std::vector<float> pack(const Tensor& w) const {
+  std::vector<float> pack(const Tensor& w, bool nchw_input) const {
     const int64_t M = w.dim(0), Cg = w.dim(1), KH = w.dim(2), KW = w.dim(3);
     const float* wp = w.data<float>();
     if (conv_.group != 1) {
@@ -342,14 +366,17 @@ class NchwcConvFast final : public Kernel {
           p[static_cast<size_t>(((m / kBlock) * KH * KW + t) * kBlock + m % kBlock)] = wp[m * KH * KW + t];
       return p;
     }
-    const int64_t C = Cg, Cb = nchwc::blocks(C), pairs = (nchwc::blocks(M) + 1) / 2;
-    std::vector<float> p(static_cast<size_t>(pairs * KH * KW * Cb * 2 * kBlock * kBlock), 0.f);
+    // An NCHW input: [pair][KH][C][KW][16] (see nchwc_rows.inl).
+    const int64_t C = Cg, cin = nchw_input ? 1 : kBlock, Cb = (C + cin - 1) / cin, pairs = (nchwc::blocks(M) + 1) / 2;
+    std::vector<float> p(static_cast<size_t>(pairs * KH * KW * Cb * 2 * kBlock * cin), 0.f);
     for (int64_t m = 0; m < M; ++m) {
       const int64_t pr = m / (2 * kBlock), j = m % (2 * kBlock);
       for (int64_t c = 0; c < C; ++c)
         for (int64_t kh = 0; kh < KH; ++kh)
           for (int64_t kw = 0; kw < KW; ++kw) {
-            const int64_t at = ((((pr * KH + kh) * KW + kw) * Cb + c / kBlock) * kBlock + c % kBlock) * 2 * kBlock + j;
+            const int64_t at =
+                nchw_input ? (((pr * KH + kh) * C + c) * KW + kw) * 2 * kBlock + j
+                           : ((((pr * KH + kh) * KW + kw) * Cb + c / cin) * cin + c % cin) * 2 * kBlock + j;
             p[static_cast<size_t>(at)] = wp[((m * C + c) * KH + kh) * KW + kw];
           }
     }
@@ -360,6 +387,7 @@ class NchwcConvFast final : public Kernel {
   nchwc::ConvRowFn row_;
   nchwc::DwRowFn dw_row_;
   std::vector<float> packed_;
+  bool packed_nchw_ = false;  // packed for an NCHW (4-D) X
   const void* packed_from_ = nullptr;
 };
 
@@ -387,7 +415,7 @@ void infer_nchwc_conv(InferContext& ctx) {
   const ir::Dims* x = ctx.input_dims(0);
   const ir::Dims* w = ctx.input_dims(1);
   if (!x || !w) return ctx.set_output_unranked(0, DataType::kFloat);
-  if (x->size() != 5) ctx.fail("X ", shape_str(*x), " must be 5-D [N, C/8, H, W, 8]");
+  if (x->size() != 5 && x->size() != 4) ctx.fail("X ", shape_str(*x), " must be [N, C/8, H, W, 8] or [N, C, H, W]");
   if (w->size() != 4) ctx.fail("W ", shape_str(*w), " must be 4-D [M, C/group, KH, KW]");
   std::vector<int64_t> kernel;
   for (size_t i = 2; i < 4; ++i) kernel.push_back((*w)[i].known() ? (*w)[i].value : -1);

@@ -13,14 +13,15 @@
 // reduction over C_in x KH x KW stays in registers and nothing is packed at
 // run time.
 
-// Positions [ow0, ow0 + P) of row oh. Uniform: every position's tap (kh, kw)
-// is inside the image for all kw, so all inputs advance by the same stride;
-// otherwise taps outside read the zero vector and do not advance.
-template <int P, bool kTwo>
+// Positions [ow0, ow0 + P) of row oh. When every position's taps are inside
+// the image for all kw, all inputs advance by the same stride; otherwise taps
+// outside read the zero vector and do not advance. kCin: input channels per
+// input block, 8 (blocked input) or 1 (an NCHW input, e.g. an RGB image).
+template <int P, bool kTwo, int kCin>
 static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   using V = typename Ops::V;
   const ConvGeo& g = *a.g;
-  const int64_t plane = g.H * g.W * kBlock;  // floats per input channel block
+  const int64_t plane = g.H * g.W * kCin;  // floats per input channel block
   V acc0[P], acc1[P];
   const V b0 = Ops::load(a.bias), b1 = Ops::load(a.bias + kBlock);
 #pragma GCC unroll 6
@@ -31,24 +32,62 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   const int64_t iw0 = ow0 * g.SW - g.PL;
   // Horizontally inside for every kernel column: the common case.
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * g.SW + (g.KW - 1) * g.DW < g.W;
+  if constexpr (kCin == 1) {
+    // NCHW input: a channel has one value per pixel, so the reduction runs
+    // over (kh, c, kw) with the kernel row innermost: its taps are adjacent
+    // in the input row and in the weights ([KH][C][KW][16]).
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+      if (ih < 0 || ih >= g.H) continue;
+      for (int64_t c = 0; c < g.in_blocks; ++c) {
+        const float* xr = a.x + (c * g.H + ih) * g.W + iw0;
+        const float* wp = a.w + (kh * g.in_blocks + c) * g.KW * 2 * kBlock;
+        const float* xp[P];
+#pragma GCC unroll 6
+        for (int p = 0; p < P; ++p) xp[p] = xr + p * g.SW;
+        for (int64_t kw = 0; kw < g.KW; ++kw, wp += 2 * kBlock) {
+          const V w0 = Ops::load(wp);
+          V w1;
+          if constexpr (kTwo) w1 = Ops::load(wp + kBlock);
+          const int64_t koff = kw * g.DW;
+          if (inside) {
+#pragma GCC unroll 6
+            for (int p = 0; p < P; ++p) {
+              const V xv = Ops::bcast(xp[p] + koff);
+              acc0[p] = Ops::fma(xv, w0, acc0[p]);
+              if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+            }
+          } else {
+#pragma GCC unroll 6
+            for (int p = 0; p < P; ++p) {
+              const int64_t iw = iw0 + p * g.SW + koff;
+              const V xv = Ops::bcast(iw >= 0 && iw < g.W ? xp[p] + koff : a.zeros);
+              acc0[p] = Ops::fma(xv, w0, acc0[p]);
+              if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+            }
+          }
+        }
+      }
+    }
+  } else {
   for (int64_t kh = 0; kh < g.KH; ++kh) {
     const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
     if (ih < 0 || ih >= g.H) continue;
-    const float* xrow = a.x + ih * g.W * kBlock;
+    const float* xrow = a.x + ih * g.W * kCin;
     for (int64_t kw = 0; kw < g.KW; ++kw) {
-      const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kBlock * 2 * kBlock);
+      const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kCin * 2 * kBlock);
       const float* xp[P];
       int64_t step[P];
 #pragma GCC unroll 6
       for (int p = 0; p < P; ++p) {
         const int64_t iw = iw0 + p * g.SW + kw * g.DW;
         const bool in = inside || (iw >= 0 && iw < g.W);
-        xp[p] = in ? xrow + iw * kBlock : a.zeros;
+        xp[p] = in ? xrow + iw * kCin : a.zeros;
         step[p] = in ? plane : 0;
       }
       for (int64_t cb = 0; cb < g.in_blocks; ++cb) {
 #pragma GCC unroll 8
-        for (int c = 0; c < kBlock; ++c) {
+        for (int c = 0; c < kCin; ++c) {
           const V w0 = Ops::load(wp + c * 2 * kBlock);
           V w1;
           if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
@@ -59,7 +98,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
             if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
           }
         }
-        wp += 2 * kBlock * kBlock;
+        wp += 2 * kBlock * kCin;
         if (inside) {
 #pragma GCC unroll 6
           for (int p = 0; p < P; ++p) xp[p] += plane;
@@ -69,6 +108,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
         }
       }
     }
+  }
   }
 #pragma GCC unroll 6
   for (int p = 0; p < P; ++p) {
@@ -84,15 +124,15 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   }
 }
 
-template <bool kTwo>
+template <bool kTwo, int kCin>
 static void conv_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
   switch (p) {
-    case 1: return conv_positions<1, kTwo>(a, oh, ow0);
-    case 2: return conv_positions<2, kTwo>(a, oh, ow0);
-    case 3: return conv_positions<3, kTwo>(a, oh, ow0);
-    case 4: return conv_positions<4, kTwo>(a, oh, ow0);
-    case 5: return conv_positions<5, kTwo>(a, oh, ow0);
-    default: return conv_positions<6, kTwo>(a, oh, ow0);
+    case 1: return conv_positions<1, kTwo, kCin>(a, oh, ow0);
+    case 2: return conv_positions<2, kTwo, kCin>(a, oh, ow0);
+    case 3: return conv_positions<3, kTwo, kCin>(a, oh, ow0);
+    case 4: return conv_positions<4, kTwo, kCin>(a, oh, ow0);
+    case 5: return conv_positions<5, kTwo, kCin>(a, oh, ow0);
+    default: return conv_positions<6, kTwo, kCin>(a, oh, ow0);
   }
 }
 
@@ -106,8 +146,13 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
   int64_t ow = ow0;
   for (int64_t i = 0; i < chunks; ++i) {
     const int p = static_cast<int>(base + (i < extra ? 1 : 0));
-    if (a.nb == 2) conv_chunk<true>(a, oh, ow, p);
-    else conv_chunk<false>(a, oh, ow, p);
+    if (a.nchw_input) {
+      if (a.nb == 2) conv_chunk<true, 1>(a, oh, ow, p);
+      else conv_chunk<false, 1>(a, oh, ow, p);
+    } else {
+      if (a.nb == 2) conv_chunk<true, kBlock>(a, oh, ow, p);
+      else conv_chunk<false, kBlock>(a, oh, ow, p);
+    }
     ow += p;
   }
 }
@@ -152,4 +197,25 @@ static void dw_row_impl(const DwRowArgs& a, int64_t oh) {
   for (; ow + 8 <= OW; ow += 8) dw_positions<8>(a, oh, ow);
   for (; ow + 4 <= OW; ow += 4) dw_positions<4>(a, oh, ow);
   for (; ow < OW; ++ow) dw_positions<1>(a, oh, ow);
+}
+
+// Max pooling, one output row of one channel block: a vector max over the
+// taps inside the image. max(v, m) keeps m when v is NaN (MaxPool ignores NaN).
+static void max_pool_row_impl(const PoolRowArgs& a, int64_t oh) {
+  using V = typename Ops::V;
+  const ConvGeo& g = *a.g;
+  for (int64_t ow = 0; ow < g.OW; ++ow) {
+    V m = Ops::lowest();
+    const int64_t iw0 = ow * g.SW - g.PL;
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+      if (ih < 0 || ih >= g.H) continue;
+      const float* xrow = a.x + ih * g.W * kBlock;
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const int64_t iw = iw0 + kw * g.DW;
+        if (iw >= 0 && iw < g.W) m = Ops::max(Ops::load(xrow + iw * kBlock), m);
+      }
+    }
+    Ops::store(a.y + ow * kBlock, m);
+  }
 }

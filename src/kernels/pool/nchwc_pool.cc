@@ -2,12 +2,14 @@
 // pass need not convert back to NCHW around the pools between convolutions:
 //   com.onyx NchwcMaxPool(X [N,Cb,H,W,8]) with MaxPool's attributes (2-D)
 //   com.onyx NchwcGlobalAveragePool(X [N,Cb,H,W,8]) -> [N,Cb,1,1,8]
-// Each output is one 8-channel vector: the loops over the 8 lanes are plain
-// C++ the compiler vectorises. Their oracle is MaxPool / GlobalAveragePool on
-// NCHW: tests/kernels/nchwc_test.cc and the layout pass's graph tests.
+// Each output is one 8-channel vector. MaxPool's rows run on the AVX2 or the
+// portable build of kernels/conv/nchwc_rows.inl; the average's 8-lane loop is
+// plain C++. Their oracle is MaxPool / GlobalAveragePool on NCHW:
+// tests/kernels/nchwc_test.cc and the layout pass's graph tests.
 #include <algorithm>
 #include <limits>
 
+#include "cpu/features.h"
 #include "kernels/common/window.h"
 #include "kernels/conv/nchwc.h"
 #include "runtime/thread_pool.h"
@@ -40,29 +42,16 @@ class NchwcMaxPool final : public Kernel {
     const WindowGeometry g = resolve_window(attrs_, in);
     const int64_t H = in[0], W = in[1], OH = g.out[0], OW = g.out[1];
     Tensor& y = ctx.output(0, {x.dim(0), x.dim(1), OH, OW, kBlock}, DataType::kFloat);
+    const nchwc::ConvGeo geo{H,           W,           OH,          OW,           g.kernel[0],    g.kernel[1], g.stride[0],
+                             g.stride[1], g.dilation[0], g.dilation[1], g.pad_begin[0], g.pad_begin[1], 1};
+    const nchwc::PoolRowFn row = active_isa() >= Isa::kAvx2 ? nchwc::max_pool_row_avx2 : nchwc::max_pool_row_portable;
     const float* xp = x.data<float>();
     float* yp = y.data<float>();
-    parallel_for(ctx.pool(), x.dim(0) * x.dim(1) * OH, 1, [&](int64_t i0, int64_t i1) {
+    parallel_for(ctx.pool(), x.dim(0) * x.dim(1) * OH, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, OW)),
+                 [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
         const int64_t oh = i % OH, plane = i / OH;
-        const float* xb = xp + plane * H * W * kBlock;
-        float* yr = yp + (plane * OH + oh) * OW * kBlock;
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          float m[kBlock];
-          std::fill(m, m + kBlock, std::numeric_limits<float>::lowest());
-          for (int64_t kh = 0; kh < g.kernel[0]; ++kh) {
-            const int64_t ih = oh * g.stride[0] - g.pad_begin[0] + kh * g.dilation[0];
-            if (ih < 0 || ih >= H) continue;
-            for (int64_t kw = 0; kw < g.kernel[1]; ++kw) {
-              const int64_t iw = ow * g.stride[1] - g.pad_begin[1] + kw * g.dilation[1];
-              if (iw < 0 || iw >= W) continue;
-              const float* v = xb + (ih * W + iw) * kBlock;
-              // NaN never wins a comparison: ignored, as MaxPool does.
-              for (int c = 0; c < kBlock; ++c) m[c] = v[c] > m[c] ? v[c] : m[c];
-            }
-          }
-          std::copy(m, m + kBlock, yr + ow * kBlock);
-        }
+        row({&geo, xp + plane * H * W * kBlock, yp + (plane * OH + oh) * OW * kBlock}, oh);
       }
     });
   }
