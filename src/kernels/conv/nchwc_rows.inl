@@ -17,10 +17,13 @@
 // the image for all kw, all inputs advance by the same stride; otherwise taps
 // outside read the zero vector and do not advance. kCin: input channels per
 // input block, 8 (blocked input) or 1 (an NCHW input, e.g. an RGB image).
-template <int P, bool kTwo, int kCin>
+// kSW: the horizontal stride when it is 1 or 2 (0: read from g), so that the
+// positions' inputs are one pointer plus constant offsets, not P pointers.
+template <int P, bool kTwo, int kCin, int kSW>
 static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   using V = typename Ops::V;
   const ConvGeo& g = *a.g;
+  const int64_t sw = kSW ? kSW : g.SW;
   const int64_t plane = g.H * g.W * kCin;  // floats per input channel block
   V acc0[P], acc1[P];
   const V b0 = Ops::load(a.bias), b1 = Ops::load(a.bias + kBlock);
@@ -31,7 +34,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   }
   const int64_t iw0 = ow0 * g.SW - g.PL;
   // Horizontally inside for every kernel column: the common case.
-  const bool inside = iw0 >= 0 && iw0 + (P - 1) * g.SW + (g.KW - 1) * g.DW < g.W;
+  const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
   if constexpr (kCin == 1) {
     // NCHW input: a channel has one value per pixel, so the reduction runs
     // over (kh, c, kw) with the kernel row innermost: its taps are adjacent
@@ -42,9 +45,6 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       for (int64_t c = 0; c < g.in_blocks; ++c) {
         const float* xr = a.x + (c * g.H + ih) * g.W + iw0;
         const float* wp = a.w + (kh * g.in_blocks + c) * g.KW * 2 * kBlock;
-        const float* xp[P];
-#pragma GCC unroll 6
-        for (int p = 0; p < P; ++p) xp[p] = xr + p * g.SW;
         for (int64_t kw = 0; kw < g.KW; ++kw, wp += 2 * kBlock) {
           const V w0 = Ops::load(wp);
           V w1;
@@ -53,15 +53,15 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
           if (inside) {
 #pragma GCC unroll 6
             for (int p = 0; p < P; ++p) {
-              const V xv = Ops::bcast(xp[p] + koff);
+              const V xv = Ops::bcast(xr + koff + p * sw);
               acc0[p] = Ops::fma(xv, w0, acc0[p]);
               if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
             }
           } else {
 #pragma GCC unroll 6
             for (int p = 0; p < P; ++p) {
-              const int64_t iw = iw0 + p * g.SW + koff;
-              const V xv = Ops::bcast(iw >= 0 && iw < g.W ? xp[p] + koff : a.zeros);
+              const int64_t iw = iw0 + p * sw + koff;
+              const V xv = Ops::bcast(iw >= 0 && iw < g.W ? xr + koff + p * sw : a.zeros);
               acc0[p] = Ops::fma(xv, w0, acc0[p]);
               if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
             }
@@ -70,45 +70,59 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       }
     }
   } else {
-  for (int64_t kh = 0; kh < g.KH; ++kh) {
-    const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
-    if (ih < 0 || ih >= g.H) continue;
-    const float* xrow = a.x + ih * g.W * kCin;
-    for (int64_t kw = 0; kw < g.KW; ++kw) {
-      const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kCin * 2 * kBlock);
-      const float* xp[P];
-      int64_t step[P];
-#pragma GCC unroll 6
-      for (int p = 0; p < P; ++p) {
-        const int64_t iw = iw0 + p * g.SW + kw * g.DW;
-        const bool in = inside || (iw >= 0 && iw < g.W);
-        xp[p] = in ? xrow + iw * kCin : a.zeros;
-        step[p] = in ? plane : 0;
-      }
-      for (int64_t cb = 0; cb < g.in_blocks; ++cb) {
-#pragma GCC unroll 8
-        for (int c = 0; c < kCin; ++c) {
-          const V w0 = Ops::load(wp + c * 2 * kBlock);
-          V w1;
-          if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
-#pragma GCC unroll 6
-          for (int p = 0; p < P; ++p) {
-            const V xv = Ops::bcast(xp[p] + c);
-            acc0[p] = Ops::fma(xv, w0, acc0[p]);
-            if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
-          }
-        }
-        wp += 2 * kBlock * kCin;
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+      if (ih < 0 || ih >= g.H) continue;
+      const float* xrow = a.x + ih * g.W * kCin;
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kCin * 2 * kBlock);
         if (inside) {
+          // One input pointer; position p at a constant offset from it.
+          const float* xb = xrow + (iw0 + kw * g.DW) * kCin;
+          for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kCin, xb += plane) {
+#pragma GCC unroll 8
+            for (int c = 0; c < kCin; ++c) {
+              const V w0 = Ops::load(wp + c * 2 * kBlock);
+              V w1;
+              if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
 #pragma GCC unroll 6
-          for (int p = 0; p < P; ++p) xp[p] += plane;
-        } else {
+              for (int p = 0; p < P; ++p) {
+                const V xv = Ops::bcast(xb + p * sw * kCin + c);
+                acc0[p] = Ops::fma(xv, w0, acc0[p]);
+                if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+              }
+            }
+          }
+          continue;
+        }
+        const float* xp[P];
+        int64_t step[P];
+#pragma GCC unroll 6
+        for (int p = 0; p < P; ++p) {
+          const int64_t iw = iw0 + p * sw + kw * g.DW;
+          const bool in = iw >= 0 && iw < g.W;
+          xp[p] = in ? xrow + iw * kCin : a.zeros;
+          step[p] = in ? plane : 0;
+        }
+        for (int64_t cb = 0; cb < g.in_blocks; ++cb) {
+#pragma GCC unroll 8
+          for (int c = 0; c < kCin; ++c) {
+            const V w0 = Ops::load(wp + c * 2 * kBlock);
+            V w1;
+            if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
+#pragma GCC unroll 6
+            for (int p = 0; p < P; ++p) {
+              const V xv = Ops::bcast(xp[p] + c);
+              acc0[p] = Ops::fma(xv, w0, acc0[p]);
+              if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+            }
+          }
+          wp += 2 * kBlock * kCin;
 #pragma GCC unroll 6
           for (int p = 0; p < P; ++p) xp[p] += step[p];
         }
       }
     }
-  }
   }
 #pragma GCC unroll 6
   for (int p = 0; p < P; ++p) {
@@ -124,15 +138,24 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   }
 }
 
-template <bool kTwo, int kCin>
+template <bool kTwo, int kCin, int kSW>
 static void conv_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
   switch (p) {
-    case 1: return conv_positions<1, kTwo, kCin>(a, oh, ow0);
-    case 2: return conv_positions<2, kTwo, kCin>(a, oh, ow0);
-    case 3: return conv_positions<3, kTwo, kCin>(a, oh, ow0);
-    case 4: return conv_positions<4, kTwo, kCin>(a, oh, ow0);
-    case 5: return conv_positions<5, kTwo, kCin>(a, oh, ow0);
-    default: return conv_positions<6, kTwo, kCin>(a, oh, ow0);
+    case 1: return conv_positions<1, kTwo, kCin, kSW>(a, oh, ow0);
+    case 2: return conv_positions<2, kTwo, kCin, kSW>(a, oh, ow0);
+    case 3: return conv_positions<3, kTwo, kCin, kSW>(a, oh, ow0);
+    case 4: return conv_positions<4, kTwo, kCin, kSW>(a, oh, ow0);
+    case 5: return conv_positions<5, kTwo, kCin, kSW>(a, oh, ow0);
+    default: return conv_positions<6, kTwo, kCin, kSW>(a, oh, ow0);
+  }
+}
+
+template <bool kTwo, int kCin>
+static void conv_chunk_sw(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
+  switch (a.g->SW) {
+    case 1: return conv_chunk<kTwo, kCin, 1>(a, oh, ow0, p);
+    case 2: return conv_chunk<kTwo, kCin, 2>(a, oh, ow0, p);
+    default: return conv_chunk<kTwo, kCin, 0>(a, oh, ow0, p);
   }
 }
 
@@ -147,38 +170,46 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
   for (int64_t i = 0; i < chunks; ++i) {
     const int p = static_cast<int>(base + (i < extra ? 1 : 0));
     if (a.nchw_input) {
-      if (a.nb == 2) conv_chunk<true, 1>(a, oh, ow, p);
-      else conv_chunk<false, 1>(a, oh, ow, p);
+      if (a.nb == 2) conv_chunk_sw<true, 1>(a, oh, ow, p);
+      else conv_chunk_sw<false, 1>(a, oh, ow, p);
     } else {
-      if (a.nb == 2) conv_chunk<true, kBlock>(a, oh, ow, p);
-      else conv_chunk<false, kBlock>(a, oh, ow, p);
+      if (a.nb == 2) conv_chunk_sw<true, kBlock>(a, oh, ow, p);
+      else conv_chunk_sw<false, kBlock>(a, oh, ow, p);
     }
     ow += p;
   }
 }
 
 // Depthwise: 8 positions per step, one weight vector per tap shared by them.
-template <int P>
+template <int P, int kSW>
 static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   using V = typename Ops::V;
   const ConvGeo& g = *a.g;
+  const int64_t sw = kSW ? kSW : g.SW;
   V acc[P];
   const V b = Ops::load(a.bias);
 #pragma GCC unroll 8
   for (int p = 0; p < P; ++p) acc[p] = b;
   const int64_t iw0 = ow0 * g.SW - g.PL;
-  const bool inside = iw0 >= 0 && iw0 + (P - 1) * g.SW + (g.KW - 1) * g.DW < g.W;
+  const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
   for (int64_t kh = 0; kh < g.KH; ++kh) {
     const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
     if (ih < 0 || ih >= g.H) continue;
-    const float* xrow = a.x + ih * g.W * kBlock;
+    const float* xrow = a.x + (ih * g.W + iw0) * kBlock;
+    const int64_t step = sw * kBlock;
     for (int64_t kw = 0; kw < g.KW; ++kw) {
       const V wv = Ops::load(a.w + (kh * g.KW + kw) * kBlock);
+      const float* xk = xrow + kw * g.DW * kBlock;
+      if (inside) {
+        // The common case, kept free of per-tap checks.
 #pragma GCC unroll 8
-      for (int p = 0; p < P; ++p) {
-        const int64_t iw = iw0 + p * g.SW + kw * g.DW;
-        const float* xp = inside || (iw >= 0 && iw < g.W) ? xrow + iw * kBlock : a.zeros;
-        acc[p] = Ops::fma(Ops::load(xp), wv, acc[p]);
+        for (int p = 0; p < P; ++p) acc[p] = Ops::fma(Ops::load(xk + p * step), wv, acc[p]);
+      } else {
+#pragma GCC unroll 8
+        for (int p = 0; p < P; ++p) {
+          const int64_t iw = iw0 + p * sw + kw * g.DW;
+          acc[p] = Ops::fma(Ops::load(iw >= 0 && iw < g.W ? xk + p * step : a.zeros), wv, acc[p]);
+        }
       }
     }
   }
@@ -191,12 +222,21 @@ static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   }
 }
 
-static void dw_row_impl(const DwRowArgs& a, int64_t oh) {
+template <int kSW>
+static void dw_row_sw(const DwRowArgs& a, int64_t oh) {
   const int64_t OW = a.g->OW;
   int64_t ow = 0;
-  for (; ow + 8 <= OW; ow += 8) dw_positions<8>(a, oh, ow);
-  for (; ow + 4 <= OW; ow += 4) dw_positions<4>(a, oh, ow);
-  for (; ow < OW; ++ow) dw_positions<1>(a, oh, ow);
+  for (; ow + 8 <= OW; ow += 8) dw_positions<8, kSW>(a, oh, ow);
+  for (; ow + 4 <= OW; ow += 4) dw_positions<4, kSW>(a, oh, ow);
+  for (; ow < OW; ++ow) dw_positions<1, kSW>(a, oh, ow);
+}
+
+static void dw_row_impl(const DwRowArgs& a, int64_t oh) {
+  switch (a.g->SW) {
+    case 1: return dw_row_sw<1>(a, oh);
+    case 2: return dw_row_sw<2>(a, oh);
+    default: return dw_row_sw<0>(a, oh);
+  }
 }
 
 // Max pooling, one output row of one channel block: a vector max over the
