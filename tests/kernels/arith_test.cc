@@ -27,6 +27,32 @@ TEST(Add, BroadcastMiddleDim) {
       .run();
 }
 
+// Short rows repeated across the next dim out (NCHWc tensor x per-channel
+// scale) take binary_broadcast's blocked path; both operand orders, checked
+// against index arithmetic.
+TEST(Mul, ShortRowRepeatedAcrossMiddleDims) {
+  const Shape big{2, 3, 4, 5, 8}, small{2, 3, 1, 1, 8};
+  Tensor a = random_tensor(DataType::kFloat, big, 7), b = random_tensor(DataType::kFloat, small, 8);
+  Tensor want(DataType::kFloat, big);
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    const int64_t c = i % 8, nb = i / (4 * 5 * 8);
+    want.data<float>()[i] = a.data<float>()[i] * b.data<float>()[nb * 8 + c];
+  }
+  OpTest("Mul", 14).input("A", a).input("B", b).output("C", want).run();
+  OpTest("Mul", 14).input("A", b).input("B", a).output("C", want).run();
+  // The same with a row of 3 and the repeat in the outermost dim.
+  Tensor c = random_tensor(DataType::kFloat, {5, 3}, 9), d = random_tensor(DataType::kFloat, {1, 3}, 10);
+  Tensor sum(DataType::kFloat, {5, 3});
+  for (int64_t i = 0; i < 15; ++i) sum.data<float>()[i] = c.data<float>()[i] + d.data<float>()[i % 3];
+  OpTest("Add", 14).input("A", d).input("B", c).output("C", sum).run();
+  // An empty repeated dim: nothing to compute (and no division by its size).
+  OpTest("Mul", 14)
+      .input("A", Tensor(DataType::kFloat, {2, 0, 8}))
+      .input("B", random_tensor(DataType::kFloat, {2, 1, 8}, 11))
+      .output("C", Tensor(DataType::kFloat, {2, 0, 8}))
+      .run();
+}
+
 TEST(Add, EmptyTensor) {
   OpTest("Add", 14)
       .input<float>("A", {0, 3}, {})

@@ -122,6 +122,35 @@ void binary_broadcast(const Tensor& a, const Tensor& b, Tensor& out, F f, Thread
   const TB* pb = b.data<TB>();
   TO* po = out.data<TO>();
   const int64_t inner = p.inner, sa = p.inner_stride[0], sb = p.inner_stride[1];
+  // Short rows where one operand repeats across the next dim out (an NCHWc
+  // tensor [N,Cb,H,W,8] times a per-channel [N,Cb,1,1,8] scale: rows of 8):
+  // that dim joins the row, so the per-row bookkeeping is paid once per
+  // H*W*8 elements, not per 8.
+  if (inner < 64 && sa == 1 && sb == 1 && !p.outer_dims.empty()) {
+    const int64_t m = p.outer_dims.back(), ta = p.outer_strides[0].back(), tb = p.outer_strides[1].back();
+    if ((ta == inner && tb == 0) || (ta == 0 && tb == inner)) {
+      BroadcastPlan<2> q = p;
+      q.outer_dims.pop_back();
+      q.outer_strides[0].pop_back();
+      q.outer_strides[1].pop_back();
+      const int64_t block = m * inner;
+      parallel_for(pool, q.rows(), std::max<int64_t>(1, 16384 / std::max<int64_t>(block, 1)), [&](int64_t r0, int64_t r1) {
+        q.for_rows(r0, r1, [&](int64_t row, const std::array<int64_t, 2>& off) {
+          const TA* x = pa + off[0];
+          const TB* y = pb + off[1];
+          TO* o = po + row * block;
+          if (tb == 0) {
+            for (int64_t j = 0; j < m; ++j, x += inner, o += inner)
+              for (int64_t i = 0; i < inner; ++i) o[i] = f(x[i], y[i]);
+          } else {
+            for (int64_t j = 0; j < m; ++j, y += inner, o += inner)
+              for (int64_t i = 0; i < inner; ++i) o[i] = f(x[i], y[i]);
+          }
+        });
+      });
+      return;
+    }
+  }
   int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(inner, 1));
   parallel_for(pool, p.rows(), grain, [&](int64_t r0, int64_t r1) {
     p.for_rows(r0, r1, [&](int64_t row, const std::array<int64_t, 2>& off) {
