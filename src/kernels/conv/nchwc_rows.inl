@@ -222,13 +222,24 @@ static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   }
 }
 
+// Eight positions at a time, the rest in one step of 1-7 (a 7-wide row is
+// one step of 7, not 4 + 1 + 1 + 1: a lone position is one FMA chain,
+// latency-bound).
 template <int kSW>
 static void dw_row_sw(const DwRowArgs& a, int64_t oh) {
   const int64_t OW = a.g->OW;
   int64_t ow = 0;
   for (; ow + 8 <= OW; ow += 8) dw_positions<8, kSW>(a, oh, ow);
-  for (; ow + 4 <= OW; ow += 4) dw_positions<4, kSW>(a, oh, ow);
-  for (; ow < OW; ++ow) dw_positions<1, kSW>(a, oh, ow);
+  switch (OW - ow) {
+    case 7: return dw_positions<7, kSW>(a, oh, ow);
+    case 6: return dw_positions<6, kSW>(a, oh, ow);
+    case 5: return dw_positions<5, kSW>(a, oh, ow);
+    case 4: return dw_positions<4, kSW>(a, oh, ow);
+    case 3: return dw_positions<3, kSW>(a, oh, ow);
+    case 2: return dw_positions<2, kSW>(a, oh, ow);
+    case 1: return dw_positions<1, kSW>(a, oh, ow);
+    default: return;
+  }
 }
 
 static void dw_row_impl(const DwRowArgs& a, int64_t oh) {
