@@ -76,6 +76,26 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       const float* xrow = a.x + ih * g.W * kCin;
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kCin * 2 * kBlock);
+        if (P == 1 && inside) {
+          // One position (a 1x1 map, as in squeeze-excite blocks): 2 FMA
+          // chains would run at a quarter of the FMA rate, so the channels of
+          // a block rotate over 4 pairs of partial sums.
+          const float* xb = xrow + (iw0 + kw * g.DW) * kCin;
+          V s0[4], s1[4];
+#pragma GCC unroll 4
+          for (int j = 0; j < 4; ++j) s0[j] = s1[j] = Ops::zero();
+          for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kCin, xb += plane) {
+#pragma GCC unroll 8
+            for (int c = 0; c < kCin; ++c) {
+              const V xv = Ops::bcast(xb + c);
+              s0[c & 3] = Ops::fma(xv, Ops::load(wp + c * 2 * kBlock), s0[c & 3]);
+              if constexpr (kTwo) s1[c & 3] = Ops::fma(xv, Ops::load(wp + c * 2 * kBlock + kBlock), s1[c & 3]);
+            }
+          }
+          acc0[0] = Ops::add(acc0[0], Ops::add(Ops::add(s0[0], s0[1]), Ops::add(s0[2], s0[3])));
+          if constexpr (kTwo) acc1[0] = Ops::add(acc1[0], Ops::add(Ops::add(s1[0], s1[1]), Ops::add(s1[2], s1[3])));
+          continue;
+        }
         if (inside) {
           // One input pointer; position p at a constant offset from it.
           const float* xb = xrow + (iw0 + kw * g.DW) * kCin;
