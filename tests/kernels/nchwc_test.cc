@@ -186,10 +186,12 @@ TEST(Nchwc, DepthwiseConv) {
 }
 
 TEST(Nchwc, ReordersRoundTrip) {
-  Tensor x = random_tensor(DataType::kFloat, {2, 13, 3, 5}, 61);
-  Tensor xb = to_blocked(x);
-  OpTest("NchwcReorderInput", 1, "com.onyx").input("X", x).output("Y", xb).run();
-  OpTest("NchwcReorderOutput", 1, "com.onyx").input("X", xb).attr("channels", int64_t{13}).output("Y", x).run();
+  for (Shape shape : {Shape{2, 13, 3, 5}, Shape{1, 9, 17, 19}}) {  // the second over 256 pixels: tiled
+    Tensor x = random_tensor(DataType::kFloat, shape, 61);
+    Tensor xb = to_blocked(x);
+    OpTest("NchwcReorderInput", 1, "com.onyx").input("X", x).output("Y", xb).run();
+    OpTest("NchwcReorderOutput", 1, "com.onyx").input("X", xb).attr("channels", shape[1]).output("Y", x).run();
+  }
 }
 
 TEST(Nchwc, MaxPoolMatchesDirect) {

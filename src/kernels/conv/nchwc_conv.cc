@@ -97,9 +97,13 @@ void to_blocked(const float* x, int64_t C, int64_t HW, int64_t cb, float* y) {
 // NCHWc -> NCHW for channel block cb (only the channels below C).
 void from_blocked(const float* x, int64_t C, int64_t HW, int64_t cb, float* y) {
   const int64_t c0 = cb * kBlock, valid = std::min<int64_t>(kBlock, C - c0);
-  for (int64_t c = 0; c < valid; ++c) {
-    float* d = y + (c0 + c) * HW;
-    for (int64_t i = 0; i < HW; ++i) d[i] = x[i * kBlock + c];
+  // In tiles of 256 pixels (8 KiB of x, in L1 for the 8 strided passes).
+  for (int64_t t = 0; t < HW; t += 256) {
+    const int64_t e = std::min<int64_t>(HW, t + 256);
+    for (int64_t c = 0; c < valid; ++c) {
+      float* d = y + (c0 + c) * HW;
+      for (int64_t i = t; i < e; ++i) d[i] = x[i * kBlock + c];
+    }
   }
 }
 
