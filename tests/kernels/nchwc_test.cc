@@ -248,6 +248,15 @@ TEST(Nchwc, WrongChannelBlocksAreAnError) {
   t.expect_error("has 1 channel blocks but W");
 }
 
+TEST(Nchwc, ReorderOutputChannelsOutOfRangeIsAnError) {
+  for (int64_t c : {int64_t{-1}, int64_t{1} << 62}) {
+    OpTest t("NchwcReorderOutput", 1, "com.onyx");
+    t.input("X", random_tensor(DataType::kFloat, {1, 1, 2, 2, 8}, 94)).attr("channels", c);
+    t.output("Y", Tensor(DataType::kFloat, {1, 1, 2, 2}));
+    t.expect_error("'channels' " + std::to_string(c) + " must be in [0, ");
+  }
+}
+
 TEST(Nchwc, ReorderOutputChannelMismatchIsAnError) {
   OpTest t("NchwcReorderOutput", 1, "com.onyx");
   t.input("X", random_tensor(DataType::kFloat, {1, 2, 2, 2, 8}, 93)).attr("channels", int64_t{20});

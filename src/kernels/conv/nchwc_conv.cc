@@ -78,6 +78,10 @@ namespace {
 
 using nchwc::kBlock;
 
+// Bound on NchwcReorderOutput's `channels` (an attribute of an untrusted
+// file): keeps blocks(channels) and the output size far from overflow.
+constexpr int64_t kMaxChannels = int64_t{1} << 40;
+
 // A blocked tensor [N, Cb, H, W, 8]: checks and returns its dims.
 void check_blocked(const Tensor& t, const char* what) {
   if (t.dtype() != DataType::kFloat || t.rank() != 5 || t.dim(4) != kBlock)
@@ -128,7 +132,9 @@ class ReorderInput final : public Kernel {
 class ReorderOutput final : public Kernel {
  public:
   explicit ReorderOutput(const KernelInit& init) : channels_(init.node.attr_int("channels", -1)) {
-    if (channels_ < 0) fail(ErrorCode::kInvalidGraph, init.node.describe(), ": needs a non-negative 'channels'");
+    if (channels_ < 0 || channels_ > kMaxChannels)
+      fail(ErrorCode::kInvalidGraph, init.node.describe(), ": 'channels' ", channels_, " must be in [0, ", kMaxChannels,
+           "]");
   }
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
@@ -407,7 +413,7 @@ void infer_reorder_input(InferContext& ctx) {
 void infer_reorder_output(InferContext& ctx) {
   const ir::Dims* x = ctx.input_dims(0);
   const int64_t c = ctx.node().attr_int("channels", -1);
-  if (c < 0) ctx.fail("needs a non-negative 'channels' attribute");
+  if (c < 0 || c > kMaxChannels) ctx.fail("'channels' ", c, " must be in [0, ", kMaxChannels, "]");
   if (!x) return ctx.set_output_unranked(0, DataType::kFloat);
   if (x->size() != 5) ctx.fail("X ", shape_str(*x), " must be 5-D [N, C/8, H, W, 8]");
   if ((*x)[1].known() && (*x)[1].value != nchwc::blocks(c))
