@@ -22,7 +22,12 @@ constexpr size_t kMaxSingleAllocation = size_t{1} << 40;
 // mobilenet_v3 unmapped and mapped ~13 buffers again, page faults included
 // (`strace -c -e trace=mmap,munmap build/bin/onyx bench MODEL --threads 1`:
 // 324 munmap calls in 24 runs with 4 MiB, 47 with 8 MiB). 8 MiB or an eighth of the peak.
-size_t cache_slack(size_t peak) { return std::max(size_t{8} << 20, peak / 8); }
+// At least the largest buffer asked for, too: a run's output is freed by the
+// caller after the run, on top of the intermediates already cached, and gpt2's
+// 29 MiB logits were unmapped after every run and mapped (and faulted in) again
+// in the next, evicting ~4 MiB of intermediates on the way (`strace -e
+// trace=mmap,munmap`: 6 mmap + 8 munmap per run, ~970 page faults per run).
+size_t cache_slack(size_t peak, size_t largest) { return std::max({size_t{8} << 20, peak / 8, largest}); }
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kUnderAsan = true;
@@ -105,6 +110,7 @@ void* Allocator::alloc(size_t bytes) {
   size_t cls = size_class(bytes);
   {
     std::lock_guard<std::mutex> lk(mu_);
+    largest_ = std::max(largest_, cls);
     auto it = free_.find(cls);
     if (it != free_.end() && !it->second.empty()) {
       void* p = it->second.back();
@@ -138,7 +144,7 @@ void Allocator::free(void* p, size_t bytes) noexcept {
   std::lock_guard<std::mutex> lk(mu_);
   size_t resident = live_.load(std::memory_order_relaxed) + cached_ + cls;
   const size_t peak = peak_.load(std::memory_order_relaxed);
-  if (resident > peak + cache_slack(peak)) {
+  if (resident > peak + cache_slack(peak, largest_)) {
     system_free(p, cls);
     return;
   }
@@ -149,7 +155,7 @@ void Allocator::free(void* p, size_t bytes) noexcept {
 void Allocator::evict_locked(size_t need) {
   size_t peak = peak_.load(std::memory_order_relaxed);
   size_t live = live_.load(std::memory_order_relaxed);
-  while (cached_ > 0 && (need == SIZE_MAX || live + cached_ + need > peak + cache_slack(peak))) {
+  while (cached_ > 0 && (need == SIZE_MAX || live + cached_ + need > peak + cache_slack(peak, largest_))) {
     auto it = std::prev(free_.end());
     if (it->second.empty()) {
       free_.erase(it);

@@ -9,9 +9,9 @@
 // than in arithmetic. The cache is bounded by the high-water mark of live
 // bytes: when a request cannot be served from its class and live + cached +
 // request would exceed that mark, cached buffers (largest first) go back to
-// the system. Resident memory therefore stays at about the peak a run needs,
-// also when input shapes change from run to run. Large buffers also ask for
-// transparent huge pages.
+// the system. Resident memory therefore stays at about the peak a run needs
+// (plus at most the largest buffer), also when input shapes change from run to
+// run. Large buffers also ask for transparent huge pages.
 //
 // An Allocator may carry a byte limit: requests that would take the live
 // bytes past it are refused with an error that names the size, instead of
@@ -67,6 +67,7 @@ class Allocator : public std::enable_shared_from_this<Allocator> {
   mutable std::mutex mu_;
   std::map<size_t, std::vector<void*>> free_;  // size class -> cached buffers
   size_t cached_ = 0;
+  size_t largest_ = 0;  // the largest size class requested so far
 };
 
 }  // namespace onyx

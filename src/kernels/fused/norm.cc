@@ -5,12 +5,14 @@
 //   RMSNormalization(X, Scale) -> Y = X / sqrt(mean(X^2) + epsilon) * Scale
 // The reference kernels accumulate in double, one row after another; the
 // fast ones run rows in parallel with float accumulation over two passes
-// (mean first, then the centred variance: no cancellation).
+// (mean first, then the centred variance: no cancellation); SkipLayerNorm's
+// rows run on the per-ISA row kernels of ukernels/rows.h.
 #include <cmath>
 #include <vector>
 
 #include "runtime/thread_pool.h"
 #include "shape/infer.h"
+#include "ukernels/rows.h"
 
 namespace onyx {
 
@@ -88,29 +90,14 @@ class SkipLayerNormFast final : public Kernel {
   explicit SkipLayerNormFast(const KernelInit& init) : eps_(init.node.attr_float("epsilon", 1e-12f)) {}
   void run(KernelContext& ctx) const override {
     RowArgs a = skip_args(ctx);
-    parallel_for(ctx.pool(), a.rows, 8, [&](int64_t begin, int64_t end) {
-      std::vector<float> scratch(a.sum ? 0 : static_cast<size_t>(a.cols));
+    const ukernel::RowOps& ops = ukernel::row_ops();
+    // 16 rows (48 KiB at 768 columns) per chunk: a row takes well under a
+    // microsecond, so smaller chunks cost more to hand out than they run.
+    parallel_for(ctx.pool(), a.rows, 16, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
-        const int64_t o = r * a.cols, n = a.cols;
-        float* s = a.sum ? a.sum + o : scratch.data();
-        const float *x = a.x + o, *k = a.skip + o;
-        float mean = 0;
-        if (a.bias) {
-          for (int64_t c = 0; c < n; ++c) s[c] = x[c] + k[c] + a.bias[c];
-        } else {
-          for (int64_t c = 0; c < n; ++c) s[c] = x[c] + k[c];
-        }
-        for (int64_t c = 0; c < n; ++c) mean += s[c];
-        mean /= static_cast<float>(n);
-        float var = 0;
-        for (int64_t c = 0; c < n; ++c) var += (s[c] - mean) * (s[c] - mean);
-        const float inv = 1.f / std::sqrt(var / static_cast<float>(n) + eps_);
-        float* y = a.y + o;
-        if (a.beta) {
-          for (int64_t c = 0; c < n; ++c) y[c] = (s[c] - mean) * inv * a.gamma[c] + a.beta[c];
-        } else {
-          for (int64_t c = 0; c < n; ++c) y[c] = (s[c] - mean) * inv * a.gamma[c];
-        }
+        const int64_t o = r * a.cols;
+        ops.skip_layer_norm(a.x + o, a.skip + o, a.bias, a.gamma, a.beta, eps_, a.cols, a.y + o,
+                            a.sum ? a.sum + o : nullptr);
       }
     });
   }

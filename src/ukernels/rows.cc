@@ -1,0 +1,77 @@
+// Portable row kernels (see rows.h): plain loops, the reference for the AVX2
+// ones; and the per-ISA dispatch.
+#include "ukernels/rows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "base/error.h"
+
+namespace onyx::ukernel {
+
+const RowOps& row_ops_avx2_table();
+
+namespace {
+
+void skip_layer_norm_scalar(const float* x, const float* skip, const float* bias, const float* gamma,
+                            const float* beta, float eps, int64_t n, float* y, float* sum) {
+  float* s = y;
+  float mean = 0;
+  for (int64_t c = 0; c < n; ++c) {
+    float v = x[c] + skip[c];
+    if (bias) v += bias[c];
+    if (sum) sum[c] = v;
+    s[c] = v;
+    mean += v;
+  }
+  mean /= static_cast<float>(n);
+  float var = 0;
+  for (int64_t c = 0; c < n; ++c) var += (s[c] - mean) * (s[c] - mean);
+  const float inv = 1.f / std::sqrt(var / static_cast<float>(n) + eps);
+  for (int64_t c = 0; c < n; ++c) y[c] = (s[c] - mean) * inv * gamma[c] + (beta ? beta[c] : 0.f);
+}
+
+void attention_softmax_scalar(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys) {
+  if (mask)
+    for (int64_t j = 0; j < live; ++j) row[j] += mask[j * mask_step];
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < live; ++j) mx = std::max(mx, row[j]);
+  if (mx == -std::numeric_limits<float>::infinity()) {
+    std::fill(row, row + keys, 0.f);
+    return;
+  }
+  float sum = 0;
+  for (int64_t j = 0; j < live; ++j) sum += row[j] = std::exp(row[j] - mx);
+  const float inv = 1.f / sum;
+  for (int64_t j = 0; j < live; ++j) row[j] *= inv;
+  std::fill(row + live, row + keys, 0.f);
+}
+
+void pack_panel_scalar(const float* src, int64_t ld, int64_t rows, int64_t kc, int64_t width, float scale,
+                       float* dst) {
+  for (int64_t i = 0; i < width; ++i) {
+    if (i < rows) {
+      for (int64_t k = 0; k < kc; ++k) dst[k * width + i] = scale * src[i * ld + k];
+    } else {
+      for (int64_t k = 0; k < kc; ++k) dst[k * width + i] = 0.f;
+    }
+  }
+}
+
+const RowOps kScalar{skip_layer_norm_scalar, attention_softmax_scalar, pack_panel_scalar};
+
+}  // namespace
+
+const RowOps& row_ops(Isa isa) {
+  if (!isa_supported(isa)) fail(ErrorCode::kFail, "row kernels for ", isa_name(isa), " requested but the CPU lacks it");
+  // AVX-512 has no kernels of its own here: the AVX2 ones run on it.
+  return isa == Isa::kScalar ? kScalar : row_ops_avx2_table();
+}
+
+const RowOps& row_ops() {
+  static const RowOps& r = row_ops(active_isa());
+  return r;
+}
+
+}  // namespace onyx::ukernel

@@ -1,0 +1,42 @@
+// Row kernels of the fused transformer ops: SkipLayerNormalization's
+// normalization, MultiHeadAttention's masked softmax one row at a time, and
+// the row-to-panel transpose that packs attention's GEMM operands.
+//
+// A portable implementation (rows.cc, plain loops: the oracle the tests
+// compare against) and an AVX2 one (rows_avx2.cc), picked once from
+// active_isa() like vmath.h. The portable loops accumulate serially (the
+// compiler may not reorder float sums), so a 768-wide row costs ~3 dependent
+// adds per element: the AVX2 ones keep the sums in vector lanes.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/features.h"
+
+namespace onyx::ukernel {
+
+struct RowOps {
+  // One row of n: s = x + skip (+ bias), stored to sum when sum != nullptr;
+  // y = (s - mean(s)) / sqrt(var(s) + eps) * gamma (+ beta). bias and beta
+  // may be null. y may be x or skip (each element is read before it is
+  // written); y is used as scratch for s.
+  void (*skip_layer_norm)(const float* x, const float* skip, const float* bias, const float* gamma,
+                          const float* beta, float eps, int64_t n, float* y, float* sum);
+  // One row of attention scores in place: row[j] += mask[j * mask_step]
+  // (mask may be null; mask_step is 1, or 0 to broadcast mask[0]) for j < live, then
+  // softmax over [0, live) and zeros in [live, keys). A row whose maximum
+  // is -inf (every key masked) becomes all zeros; NaN scores are skipped by
+  // the maximum and make the row NaN, as in the reference kernel.
+  void (*attention_softmax)(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys);
+  // Transposes `rows` (<= width) rows of kc floats into one SGEMM panel
+  // (ukernels/sgemm.h layout, k outermost): dst[k * width + i] =
+  // scale * src[i * ld + k] for i < rows, 0 for rows <= i < width. The
+  // attention kernel packs Q, K^T and the probabilities with it.
+  void (*pack_panel)(const float* src, int64_t ld, int64_t rows, int64_t kc, int64_t width, float scale, float* dst);
+};
+
+// The table for `isa` (must be supported), and for active_isa().
+const RowOps& row_ops(Isa isa);
+const RowOps& row_ops();
+
+}  // namespace onyx::ukernel
