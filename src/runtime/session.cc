@@ -16,6 +16,7 @@
 #include "runtime/function_expand.h"
 #include "runtime/profiler.h"
 #include "runtime/thread_pool.h"
+#include "ukernels/pack.h"
 #include "shape/infer.h"
 
 namespace onyx {
@@ -168,7 +169,11 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   }
   for (ir::Value* v : g.outputs) outputs_.push_back({v->name, v->type});
   release_mapped_pages(g);  // read by the passes (folding, fusion); runs fault back what they use
+  int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();
+  pool_ = std::make_unique<ThreadPool>(threads);
   try {
+    // Kernels pack their weights on the session's threads (ukernels/pack.h).
+    ukernel::PackPoolScope packing(pool_.get());
     plan_ = compile_plan(g, options_);
   } catch (const Error& e) {
     throw e.with_context(model_->describe());
@@ -176,8 +181,6 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   release_mapped_pages(g);  // read by weight packing
   if (options_.memory_limit_bytes == 0) options_.memory_limit_bytes = default_memory_limit();
   alloc_ = std::make_shared<Allocator>(options_.memory_limit_bytes);
-  int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();
-  pool_ = std::make_unique<ThreadPool>(threads);
   if (options_.enable_profiling) {
     auto now = std::chrono::system_clock::now().time_since_epoch();
     std::string path = options_.profile_file_prefix + "_" +

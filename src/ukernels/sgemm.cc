@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/resident.h"
 #include "runtime/thread_pool.h"
+#include "ukernels/pack.h"
 #include "ukernels/vmath.h"
 
 namespace onyx::ukernel {
@@ -99,17 +100,10 @@ void pack_panels(float* dst, const float* x, int64_t ldx, bool row_major_rk, int
     int64_t valid = std::min<int64_t>(width, rows - base);
     float* d = dst + p * kc * width;
     if (row_major_rk) {
-      // Element (r, k) at x[r * ldx + k]: rows are contiguous in k; write each
-      // row's strided column (reads stream, writes stay within kc*width floats).
-      for (int64_t i = 0; i < valid; ++i) {
-        const float* src = x + (base + i) * ldx + k0;
-        if (scale == 1.f)
-          for (int64_t k = 0; k < kc; ++k) d[k * width + i] = src[k];
-        else
-          for (int64_t k = 0; k < kc; ++k) d[k * width + i] = scale * src[k];
-      }
-      for (int64_t i = valid; i < width; ++i)
-        for (int64_t k = 0; k < kc; ++k) d[k * width + i] = 0.f;
+      // Element (r, k) at x[r * ldx + k]: rows are contiguous in k, each
+      // becomes a strided column of the panel (a transpose, ukernels/pack.h).
+      static const PackRowsFn pack_rows = pack_rows_for(active_isa());
+      pack_rows(d, x + base * ldx + k0, ldx, std::max<int64_t>(valid, 0), kc, width, scale);
     } else if (valid == width && scale == 1.f) {
       // Element (r, k) at x[k * ldx + r], a full panel: one contiguous copy per k.
       // Fixed-size copies (inlined moves): a variable-size memcpy is a library call per k.
@@ -419,6 +413,10 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   pm->width_ = as_a ? kern.mr : kern.nr;
   pm->panels_ = (r + pm->width_ - 1) / pm->width_;
   pm->size_ = static_cast<size_t>(pm->panels_ * pm->width_ * std::max<int64_t>(k, 1));
+  // Panels are packed on the pool session creation lends (pack.h), if any.
+  ThreadPool* pool = pack_pool();
+  const int width = static_cast<int>(pm->width_);
+  const int64_t panels = pm->panels_;
   // In place: op(B) = X (K x N, row stride N, N % NR == 0) packs to exactly
   // X's size, k-block kb landing on the very bytes of X's rows k0..k0+kc, so
   // each block is copied out to a scratch and packed back over itself.
@@ -433,22 +431,27 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
       for (int64_t kb = 0; kb * kKc < k; ++kb) {
         int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0);
         float* block = dst + k0 * cols;
-        scratch.assign(block, block + kc * cols);
-        pack_panels(block, scratch.data(), cols, false, r, 0, r, 0, kc, static_cast<int>(pm->width_), 1.f);
+        if (scratch.size() < static_cast<size_t>(kc * cols)) scratch.resize(static_cast<size_t>(kc * cols));
+        // A plain pointer: inside the lambdas `scratch` would name each worker's own (thread_local).
+        float* tmp = scratch.data();
+        // Copy out, then pack back, each split over the pool (a block is far larger than L2: memory bound).
+        parallel_for(pool, kc, 16, [&](int64_t i0, int64_t i1) {
+          std::memcpy(tmp + i0 * cols, block + i0 * cols, sizeof(float) * static_cast<size_t>((i1 - i0) * cols));
+        });
+        parallel_for(pool, panels, 4, [&](int64_t p0, int64_t p1) {
+          for (int64_t p = p0; p < p1; ++p)
+            pack_panels(block + p * kc * width, tmp, cols, false, r, p * width, width, 0, kc, width, 1.f);
+        });
       }
       return pm;
     }
   }
-  pm->data_ = std::unique_ptr<float[], void (*)(float*)>(aligned_floats(pm->size_), [](float* p) { std::free(p); });
+  pm->data_ = std::unique_ptr<float[], void (*)(float*)>(packed_alloc(pm->size_), [](float* p) { std::free(p); });
   // Element (r, k) of the operand in its own orientation:
   //   A, not trans: x[r*ldx + k];  A, trans: x[k*ldx + r]
   //   B, not trans: op(B)(k, n) = x[k*ldx + n] -> (r=n, k): x[k*ldx + r]; B trans: x[r*ldx + k]
-  bool row_major_rk = as_a ? !trans : trans;
-  for (int64_t kb = 0; kb * kKc < k; ++kb) {
-    int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0);
-    float* dst = pm->data_.get() + kb * kKc * pm->panels_ * pm->width_;
-    pack_panels(dst, x, ldx, row_major_rk, r, 0, r, k0, kc, static_cast<int>(pm->width_), 1.f);
-  }
+  Operand op{x, ldx, as_a ? !trans : trans, 1.f, nullptr};
+  pack_whole(pm->data_.get(), op, r, k, width, pool);
   return pm;
 }
 

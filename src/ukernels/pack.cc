@@ -1,0 +1,47 @@
+#include "ukernels/pack.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "base/error.h"
+
+namespace onyx::ukernel {
+
+void pack_rows_portable(float* d, const float* src, int64_t ld, int64_t rows, int64_t kc, int width, float scale) {
+  // Each source row is read once, in order, and written as a strided column
+  // (the writes stay within kc * width floats).
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* s = src + i * ld;
+    if (scale == 1.f)
+      for (int64_t k = 0; k < kc; ++k) d[k * width + i] = s[k];
+    else
+      for (int64_t k = 0; k < kc; ++k) d[k * width + i] = scale * s[k];
+  }
+  for (int64_t i = rows; i < width; ++i)
+    for (int64_t k = 0; k < kc; ++k) d[k * width + i] = 0.f;
+}
+
+PackRowsFn pack_rows_for(Isa isa) { return isa >= Isa::kAvx2 ? pack_rows_avx2 : pack_rows_portable; }
+
+float* packed_alloc(size_t floats) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t bytes = (std::max<size_t>(floats, 1) * sizeof(float) + 63) / 64 * 64;
+  const size_t align = bytes >= kHuge ? kHuge : 64;
+  auto* p = static_cast<float*>(std::aligned_alloc(align, (bytes + align - 1) / align * align));
+  if (!p) fail(ErrorCode::kFail, "out of memory allocating ", bytes, " bytes for a packed weight");
+  // Only whole huge pages: a tail huge page would be resident in full.
+  if (bytes >= kHuge) madvise(p, bytes / kHuge * kHuge, MADV_HUGEPAGE);
+  return p;
+}
+
+namespace {
+thread_local ThreadPool* tls_pack_pool = nullptr;
+}
+
+PackPoolScope::PackPoolScope(ThreadPool* pool) : prev_(tls_pack_pool) { tls_pack_pool = pool; }
+PackPoolScope::~PackPoolScope() { tls_pack_pool = prev_; }
+ThreadPool* pack_pool() { return tls_pack_pool; }
+
+}  // namespace onyx::ukernel
