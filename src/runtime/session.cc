@@ -104,6 +104,12 @@ void release_mapped_pages(const ir::Graph& g) {
   }
 }
 
+// The session's intra-op pool; made before loading, which copies weights on it.
+std::unique_ptr<ThreadPool> make_pool(const SessionOptions& options) {
+  return std::make_unique<ThreadPool>(options.intra_op_threads > 0 ? options.intra_op_threads
+                                                                   : ThreadPool::default_threads());
+}
+
 }  // namespace
 
 Session::~Session() = default;
@@ -112,7 +118,9 @@ std::unique_ptr<Session> Session::create(const std::string& path, const SessionO
   auto t0 = Clock::now();
   std::unique_ptr<Session> s(new Session());
   s->options_ = options;
+  s->pool_ = make_pool(options);
   onnx::LoadOptions lo;
+  lo.pool = s->pool_.get();
   s->build(onnx::load_model_file(path, lo));
   s->create_ms_ = ms_since(t0);
   return s;
@@ -134,8 +142,10 @@ std::unique_ptr<Session> Session::create(const void* data, size_t size, const Se
   // Constants may point into the caller's bytes: never drop those pages.
   std::optional<resident::ForeignBytes> foreign;
   if (callers_bytes) foreign.emplace(data, size);
+  s->pool_ = make_pool(options);
   onnx::LoadOptions lo;
   lo.external_data_dir = options.external_data_dir;
+  lo.pool = s->pool_.get();
   s->build(onnx::load_model_bytes(data, size, owner, lo));
   s->create_ms_ = ms_since(t0);
   return s;
@@ -169,8 +179,8 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   }
   for (ir::Value* v : g.outputs) outputs_.push_back({v->name, v->type});
   release_mapped_pages(g);  // read by the passes (folding, fusion); runs fault back what they use
-  int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();
-  pool_ = std::make_unique<ThreadPool>(threads);
+  if (!pool_) pool_ = make_pool(options_);
+  const int threads = pool_->num_threads();
   try {
     // Kernels pack their weights on the session's threads (ukernels/pack.h).
     ukernel::PackPoolScope packing(pool_.get());

@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
+#include "base/huge_arena.h"
 #include "cpu/features.h"
 
 namespace onyx {
@@ -27,15 +29,22 @@ void pack_rows_avx2(float* d, const float* src, int64_t ld, int64_t rows, int64_
 // The version for `isa` (AVX2 from kAvx2 up).
 PackRowsFn pack_rows_for(Isa isa);
 
-// Memory for a packed operand, freed with std::free: 64-byte aligned, and
-// from 2 MiB on it starts on a huge page and its whole huge pages are
-// advised as such. The first touch of fresh pages is most of what packing a
-// weight costs on this VM, and one 2 MiB fault costs less than 512 of 4 KiB.
-float* packed_alloc(size_t floats);
+// Memory for a packed operand, 64-byte aligned, and what keeps it alive.
+// From 2 MiB on it starts on a huge page and its whole huge pages are
+// advised as such; smaller ones come from the arena of the PackPoolScope
+// alive on this thread, if any, whose chunks are huge pages too. The first
+// touch of fresh pages is most of what packing a weight costs on this VM,
+// and one 2 MiB fault costs far less than 512 of 4 KiB (base/huge_arena.h).
+struct PackedBuffer {
+  float* p;
+  std::shared_ptr<void> owner;
+};
+PackedBuffer packed_alloc(size_t floats);
 
 // While one of these lives, PackedMatrix::pack called from this thread packs
 // panels on `pool` (the session's intra-op pool, lent while kernels are
-// created). Nested scopes restore the previous pool.
+// created) and takes buffers under 2 MiB from one arena. Nested scopes
+// restore the previous ones.
 class PackPoolScope {
  public:
   explicit PackPoolScope(ThreadPool* pool);
@@ -44,7 +53,9 @@ class PackPoolScope {
   PackPoolScope& operator=(const PackPoolScope&) = delete;
 
  private:
-  ThreadPool* prev_;
+  ThreadPool* prev_pool_;
+  HugeArena* prev_arena_;
+  HugeArena arena_;
 };
 // The pool lent to this thread (null when none).
 ThreadPool* pack_pool();

@@ -446,7 +446,9 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
       return pm;
     }
   }
-  pm->data_ = std::unique_ptr<float[], void (*)(float*)>(packed_alloc(pm->size_), [](float* p) { std::free(p); });
+  PackedBuffer buf = packed_alloc(pm->size_);
+  pm->data_ = std::unique_ptr<float[], void (*)(float*)>(buf.p, [](float*) {});
+  pm->lent_ = std::move(buf.owner);
   // Element (r, k) of the operand in its own orientation:
   //   A, not trans: x[r*ldx + k];  A, trans: x[k*ldx + r]
   //   B, not trans: op(B)(k, n) = x[k*ldx + n] -> (r=n, k): x[k*ldx + r]; B trans: x[r*ldx + k]
