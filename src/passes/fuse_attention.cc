@@ -31,6 +31,8 @@
 
 #include "passes/pass.h"
 #include "passes/pattern.h"
+#include "runtime/thread_pool.h"
+#include "ukernels/pack.h"
 
 namespace onyx {
 
@@ -231,19 +233,25 @@ ir::Value* pack_projections(ir::Graph& g, const Projection (&p)[3], const std::s
   for (const Projection& q : p) n += q.w->dim(1);
   Tensor w(DataType::kFloat, {k, n});
   float* wp = w.data<float>();
-  int64_t col = 0;
-  for (const Projection& q : p) {
-    const int64_t nq = q.w->dim(1);
-    const float* src = q.w->data<float>();
-    for (int64_t r = 0; r < k; ++r) std::memcpy(wp + r * n + col, src + r * nq, sizeof(float) * static_cast<size_t>(nq));
-    col += nq;
-  }
+  // Row by row, so W's fresh pages are filled in order; on the session's
+  // threads while it is being created (ukernels/pack.h): the first touch of
+  // those pages is most of the time (bert_base: 12 x 7 MiB).
+  parallel_for(ukernel::pack_pool(), k, 4, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t col = 0;
+      for (const Projection& q : p) {
+        const int64_t nq = q.w->dim(1);
+        std::memcpy(wp + r * n + col, q.w->data<float>() + r * nq, sizeof(float) * static_cast<size_t>(nq));
+        col += nq;
+      }
+    }
+  });
   ir::Node* mm = g.add_node("MatMul", "", {p[0].x, g.add_constant(g.unique_name(name + "_qkv_weight"), w)}, 1,
                             g.unique_name(name + "_qkv_matmul"));
   mm->opset = static_cast<int>(g.model ? g.model->opset("") : 13);
   if (!p[0].bias) return mm->output(0);
   Tensor b(DataType::kFloat, {n});
-  col = 0;
+  int64_t col = 0;
   for (const Projection& q : p) {
     std::memcpy(b.data<float>() + col, q.bias->data<float>(), sizeof(float) * static_cast<size_t>(q.bias->numel()));
     col += q.bias->numel();

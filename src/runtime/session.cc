@@ -155,6 +155,11 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   model_ = std::move(model);
   ir::Graph& g = *model_->graph;
   infer_graph(g);
+  if (!pool_) pool_ = make_pool(options_);
+  const int threads = pool_->num_threads();
+  // Passes (fusions that concatenate weights) and kernels (weight packing)
+  // work on the session's threads while it is created (ukernels/pack.h).
+  std::optional<ukernel::PackPoolScope> packing(pool_.get());
   // Ops ONNX defines as functions run as their bodies when no kernel takes
   // them; again after the passes, which may create such nodes.
   try {
@@ -179,15 +184,12 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   }
   for (ir::Value* v : g.outputs) outputs_.push_back({v->name, v->type});
   release_mapped_pages(g);  // read by the passes (folding, fusion); runs fault back what they use
-  if (!pool_) pool_ = make_pool(options_);
-  const int threads = pool_->num_threads();
   try {
-    // Kernels pack their weights on the session's threads (ukernels/pack.h).
-    ukernel::PackPoolScope packing(pool_.get());
     plan_ = compile_plan(g, options_);
   } catch (const Error& e) {
     throw e.with_context(model_->describe());
   }
+  packing.reset();
   release_mapped_pages(g);  // read by weight packing
   if (options_.memory_limit_bytes == 0) options_.memory_limit_bytes = default_memory_limit();
   alloc_ = std::make_shared<Allocator>(options_.memory_limit_bytes);
