@@ -96,6 +96,9 @@ class Decoder {
   std::shared_ptr<GraphP> graph(Reader r, int depth);
   FunctionP function(Reader r);
   static std::map<std::string, int64_t>::value_type opset_id(Reader r);
+  // Does the queued copies of misaligned tensor data; nothing may read those
+  // tensors before (the model decoder calls it once, at the end).
+  void flush_copies();
 
  private:
   const uint8_t* external(const std::string& tensor_name, const std::map<std::string, std::string>& entries,
@@ -106,6 +109,13 @@ class Decoder {
   bool copy_;  // copy tensor data out of the buffer (test data read into a temporary)
   std::shared_ptr<void> owner_;  // keeps the model bytes alive for tensors that view them
   ThreadPool* pool_;             // LoadOptions::pool
+  struct Copy {
+    const uint8_t* src;
+    uint8_t* dst;
+    size_t n;
+    std::shared_ptr<void> keep;  // dst's owner: a tensor dropped before the flush must not free dst
+  };
+  std::vector<Copy> pending_;  // copies of misaligned data not done yet
   std::unique_ptr<HugeArena> arena_;  // copies of small misaligned weights
   static constexpr size_t kArenaMax = size_t{2} << 20;
   std::unordered_map<std::string, std::shared_ptr<MappedFile>> files_;
@@ -197,21 +207,10 @@ Tensor Decoder::tensor(Reader r, std::string* name_out) {
     }
     // From a mapped file, read the bytes (pread) rather than touch its pages:
     // the copy is what the model uses, the file pages need not come in.
-    auto* dst = static_cast<uint8_t*>(t.raw());
-    auto copy = [&](size_t b, size_t e) {
-      if (!resident::copy_from_file(p + b, e - b, dst + b)) std::memcpy(dst + b, p + b, e - b);
-    };
-    // Large ones in 4 MiB pieces over the pool: most of a copy's time is the
-    // first touch of the fresh pages (~1 GB/s on one core of this VM), which
-    // each thread pays for the pages it fills. The pieces start on huge-page
-    // boundaries of the buffer, so no two threads fault in the same page.
-    constexpr size_t kPiece = size_t{4} << 20;
-    if (pool_ && n >= 2 * kPiece)
-      parallel_for(pool_, static_cast<int64_t>((n + kPiece - 1) / kPiece), 1, [&](int64_t i0, int64_t i1) {
-        copy(static_cast<size_t>(i0) * kPiece, std::min(n, static_cast<size_t>(i1) * kPiece));
-      });
-    else if (n)
-      copy(0, n);
+    // With a pool the copies are queued and done together at the end of
+    // decoding (flush_copies), split evenly over its threads.
+    if (n) pending_.push_back({p, static_cast<uint8_t*>(t.raw()), n, t.owner()});
+    if (!pool_) flush_copies();
     return t;
   };
 
@@ -344,6 +343,30 @@ const uint8_t* Decoder::external(const std::string& tensor_name, const std::map<
   return file->data() + offset;
 }
 
+void Decoder::flush_copies() {
+  // Cut into pieces of at most 4 MiB on 2 MiB boundaries of each buffer:
+  // most of a copy's time is the first touch of its fresh pages (~1 GB/s on
+  // one core of this VM), which each thread pays for the pages it fills, and
+  // no two threads then fault in the same huge page.
+  constexpr size_t kPiece = size_t{4} << 20, kAlign = size_t{2} << 20;
+  std::vector<Copy> pieces;
+  for (const Copy& c : pending_) {
+    size_t b = 0;
+    while (b < c.n) {
+      size_t e = std::min(c.n, (b + kPiece) / kAlign * kAlign);
+      pieces.push_back({c.src + b, c.dst + b, e - b, nullptr});
+      b = e;
+    }
+  }
+  parallel_for(pool_, static_cast<int64_t>(pieces.size()), 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const Copy& c = pieces[static_cast<size_t>(i)];
+      if (!resident::copy_from_file(c.src, c.n, c.dst)) std::memcpy(c.dst, c.src, c.n);
+    }
+  });
+  pending_.clear();  // after: it holds the destinations' owners
+}
+
 Tensor Decoder::sparse_tensor(Reader r, std::string* name_out) {
   Tensor values, indices;
   std::vector<int64_t> dims;
@@ -358,6 +381,7 @@ Tensor Decoder::sparse_tensor(Reader r, std::string* name_out) {
   std::string name = name_out ? *name_out : std::string();
   auto where = [&]() { return "sparse tensor '" + name + "' in model '" + model_path_ + "'"; };
   if (!values.defined() || !indices.defined()) fail(ErrorCode::kInvalidGraph, where(), ": missing values or indices");
+  flush_copies();  // densified here: values and indices are read now
   Tensor dense(values.dtype(), Shape(dims));
   int64_t total = dense.numel();
   int64_t nnz = values.numel();
@@ -906,6 +930,7 @@ std::unique_ptr<ir::Model> decode_model(const uint8_t* data, size_t size, std::s
       throw Error(ErrorCode::kInvalidProtobuf, model->describe() + " is not a valid ONNX file (truncated or corrupted?): " + e.what());
     throw;
   }
+  dec.flush_copies();
   for (auto& m : dec.mappings) model->mappings.push_back(m);
   if (!gp) fail(ErrorCode::kInvalidProtobuf, model->describe(), " has no graph (is it an ONNX model file?)");
   if (!has_opset) {
