@@ -13,7 +13,7 @@
 #include "base/resident.h"
 #include "onnx/function_ops.h"
 #include "onnx/wire.h"
-#include "runtime/thread_pool.h"
+#include "runtime/parallel_items.h"
 
 namespace onyx::onnx {
 
@@ -358,11 +358,9 @@ void Decoder::flush_copies() {
       b = e;
     }
   }
-  parallel_for(pool_, static_cast<int64_t>(pieces.size()), 1, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const Copy& c = pieces[static_cast<size_t>(i)];
-      if (!resident::copy_from_file(c.src, c.n, c.dst)) std::memcpy(c.dst, c.src, c.n);
-    }
+  parallel_items(pool_, static_cast<int64_t>(pieces.size()), [&](int64_t i) {
+    const Copy& c = pieces[static_cast<size_t>(i)];
+    if (!resident::copy_from_file(c.src, c.n, c.dst)) std::memcpy(c.dst, c.src, c.n);
   });
   pending_.clear();  // after: it holds the destinations' owners
 }

@@ -27,11 +27,12 @@
 // A constant mask that is exactly causal (0 on and below the diagonal, <= -1e30
 // above) becomes the attribute causal=1, which also lets the kernel skip the
 // masked half of the scores.
+#include <algorithm>
 #include <cstring>
 
 #include "passes/pass.h"
 #include "passes/pattern.h"
-#include "runtime/thread_pool.h"
+#include "runtime/parallel_items.h"
 #include "ukernels/pack.h"
 
 namespace onyx {
@@ -236,8 +237,9 @@ ir::Value* pack_projections(ir::Graph& g, const Projection (&p)[3], const std::s
   // Row by row, so W's fresh pages are filled in order; on the session's
   // threads while it is being created (ukernels/pack.h): the first touch of
   // those pages is most of the time (bert_base: 12 x 7 MiB).
-  parallel_for(ukernel::pack_pool(), k, 4, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
+  constexpr int64_t kRows = 4;  // rows per item: 36 KiB for bert_base
+  parallel_items(ukernel::pack_pool(), (k + kRows - 1) / kRows, [&](int64_t item) {
+    for (int64_t r = item * kRows; r < std::min(k, item * kRows + kRows); ++r) {
       int64_t col = 0;
       for (const Projection& q : p) {
         const int64_t nq = q.w->dim(1);

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/resident.h"
+#include "runtime/parallel_items.h"
 #include "runtime/thread_pool.h"
 #include "ukernels/pack.h"
 #include "ukernels/vmath.h"
@@ -435,11 +436,13 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
         // A plain pointer: inside the lambdas `scratch` would name each worker's own (thread_local).
         float* tmp = scratch.data();
         // Copy out, then pack back, each split over the pool (a block is far larger than L2: memory bound).
-        parallel_for(pool, kc, 16, [&](int64_t i0, int64_t i1) {
+        constexpr int64_t kRows = 16, kPanels = 4;
+        parallel_items(pool, (kc + kRows - 1) / kRows, [&](int64_t i) {
+          const int64_t i0 = i * kRows, i1 = std::min(kc, i0 + kRows);
           std::memcpy(tmp + i0 * cols, block + i0 * cols, sizeof(float) * static_cast<size_t>((i1 - i0) * cols));
         });
-        parallel_for(pool, panels, 4, [&](int64_t p0, int64_t p1) {
-          for (int64_t p = p0; p < p1; ++p)
+        parallel_items(pool, (panels + kPanels - 1) / kPanels, [&](int64_t i) {
+          for (int64_t p = i * kPanels; p < std::min(panels, i * kPanels + kPanels); ++p)
             pack_panels(block + p * kc * width, tmp, cols, false, r, p * width, width, 0, kc, width, 1.f);
         });
       }
@@ -452,8 +455,17 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   // Element (r, k) of the operand in its own orientation:
   //   A, not trans: x[r*ldx + k];  A, trans: x[k*ldx + r]
   //   B, not trans: op(B)(k, n) = x[k*ldx + n] -> (r=n, k): x[k*ldx + r]; B trans: x[r*ldx + k]
-  Operand op{x, ldx, as_a ? !trans : trans, 1.f, nullptr};
-  pack_whole(pm->data_.get(), op, r, k, width, pool);
+  const bool row_major_rk = as_a ? !trans : trans;
+  // Items of ~16 K floats (a few panels of one k-block), claimed one at a time.
+  const int64_t kblocks = (k + kKc - 1) / kKc, per_item = std::max<int64_t>(1, 16384 / (kKc * width));
+  const int64_t items_per_block = (panels + per_item - 1) / per_item;
+  float* data = pm->data_.get();
+  parallel_items(pool, kblocks * items_per_block, [&](int64_t i) {
+    const int64_t kb = i / items_per_block, p0 = i % items_per_block * per_item;
+    const int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0), np = std::min(per_item, panels - p0);
+    pack_panels(data + kb * kKc * panels * width + p0 * kc * width, x, ldx, row_major_rk, r, p0 * width, np * width,
+                k0, kc, width, 1.f);
+  });
   return pm;
 }
 
