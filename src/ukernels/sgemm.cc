@@ -414,10 +414,6 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   pm->width_ = as_a ? kern.mr : kern.nr;
   pm->panels_ = (r + pm->width_ - 1) / pm->width_;
   pm->size_ = static_cast<size_t>(pm->panels_ * pm->width_ * std::max<int64_t>(k, 1));
-  // Panels are packed on the pool session creation lends (pack.h), if any.
-  ThreadPool* pool = pack_pool();
-  const int width = static_cast<int>(pm->width_);
-  const int64_t panels = pm->panels_;
   // In place: op(B) = X (K x N, row stride N, N % NR == 0) packs to exactly
   // X's size, k-block kb landing on the very bytes of X's rows k0..k0+kc, so
   // each block is copied out to a scratch and packed back over itself.
@@ -429,22 +425,14 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
       pm->data_ = std::unique_ptr<float[], void (*)(float*)>(dst, [](float*) {});
       // Kept per thread: one block is at most kKc rows of X (3 MiB for N = 3072).
       thread_local std::vector<float> scratch;
+      // On one thread: a block is 0.2-3 MiB of copying, and bert_base has ~500
+      // of them; two parallel regions per block (copy out, pack back) were
+      // more waits on a busy machine than they saved on a quiet one.
       for (int64_t kb = 0; kb * kKc < k; ++kb) {
         int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0);
         float* block = dst + k0 * cols;
-        if (scratch.size() < static_cast<size_t>(kc * cols)) scratch.resize(static_cast<size_t>(kc * cols));
-        // A plain pointer: inside the lambdas `scratch` would name each worker's own (thread_local).
-        float* tmp = scratch.data();
-        // Copy out, then pack back, each split over the pool (a block is far larger than L2: memory bound).
-        constexpr int64_t kRows = 16, kPanels = 4;
-        parallel_items(pool, (kc + kRows - 1) / kRows, [&](int64_t i) {
-          const int64_t i0 = i * kRows, i1 = std::min(kc, i0 + kRows);
-          std::memcpy(tmp + i0 * cols, block + i0 * cols, sizeof(float) * static_cast<size_t>((i1 - i0) * cols));
-        });
-        parallel_items(pool, (panels + kPanels - 1) / kPanels, [&](int64_t i) {
-          for (int64_t p = i * kPanels; p < std::min(panels, i * kPanels + kPanels); ++p)
-            pack_panels(block + p * kc * width, tmp, cols, false, r, p * width, width, 0, kc, width, 1.f);
-        });
+        scratch.assign(block, block + kc * cols);
+        pack_panels(block, scratch.data(), cols, false, r, 0, r, 0, kc, static_cast<int>(pm->width_), 1.f);
       }
       return pm;
     }
@@ -456,7 +444,11 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   //   A, not trans: x[r*ldx + k];  A, trans: x[k*ldx + r]
   //   B, not trans: op(B)(k, n) = x[k*ldx + n] -> (r=n, k): x[k*ldx + r]; B trans: x[r*ldx + k]
   const bool row_major_rk = as_a ? !trans : trans;
-  // Items of ~16 K floats (a few panels of one k-block), claimed one at a time.
+  // Panels are packed on the pool session creation lends (pack.h), if any,
+  // in items of ~16 K floats (a few panels of one k-block) claimed one at a time.
+  ThreadPool* pool = pack_pool();
+  const int width = static_cast<int>(pm->width_);
+  const int64_t panels = pm->panels_;
   const int64_t kblocks = (k + kKc - 1) / kKc, per_item = std::max<int64_t>(1, 16384 / (kKc * width));
   const int64_t items_per_block = (panels + per_item - 1) / per_item;
   float* data = pm->data_.get();
