@@ -236,8 +236,10 @@ ir::Value* pack_projections(ir::Graph& g, const Projection (&p)[3], const std::s
   float* wp = w.data<float>();
   // Row by row, so W's fresh pages are filled in order; on the session's
   // threads while it is being created (ukernels/pack.h): the first touch of
-  // those pages is most of the time (bert_base: 12 x 7 MiB).
-  constexpr int64_t kRows = 4;  // rows per item: 36 KiB for bert_base
+  // those pages is most of the time (bert_base: 12 x 7 MiB). Items of ~2 MiB:
+  // with smaller ones two threads faulted in the same huge page at once,
+  // each clearing 2 MiB of which the kernel keeps one.
+  const int64_t kRows = std::max<int64_t>(1, (int64_t{512} << 10) / std::max<int64_t>(n, 1));
   parallel_items(ukernel::pack_pool(), (k + kRows - 1) / kRows, [&](int64_t item) {
     for (int64_t r = item * kRows; r < std::min(k, item * kRows + kRows); ++r) {
       int64_t col = 0;

@@ -445,11 +445,14 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   //   B, not trans: op(B)(k, n) = x[k*ldx + n] -> (r=n, k): x[k*ldx + r]; B trans: x[r*ldx + k]
   const bool row_major_rk = as_a ? !trans : trans;
   // Panels are packed on the pool session creation lends (pack.h), if any,
-  // in items of ~16 K floats (a few panels of one k-block) claimed one at a time.
+  // in items of ~2 MiB of output (panels of one k-block) claimed one at a
+  // time. Smaller items made two threads fault in the same fresh huge page
+  // at once: each clears a 2 MiB page and the kernel keeps one of them.
   ThreadPool* pool = pack_pool();
   const int width = static_cast<int>(pm->width_);
   const int64_t panels = pm->panels_;
-  const int64_t kblocks = (k + kKc - 1) / kKc, per_item = std::max<int64_t>(1, 16384 / (kKc * width));
+  constexpr int64_t kItemFloats = int64_t{512} << 10;
+  const int64_t kblocks = (k + kKc - 1) / kKc, per_item = std::max<int64_t>(1, kItemFloats / (kKc * width));
   const int64_t items_per_block = (panels + per_item - 1) / per_item;
   float* data = pm->data_.get();
   parallel_items(pool, kblocks * items_per_block, [&](int64_t i) {
