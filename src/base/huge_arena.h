@@ -4,7 +4,7 @@
 //
 // Why: on this VM the first touch of a fresh 4 KiB page costs ~4-5 us (a
 // fault, then the page is cleared), so a 1 MiB buffer costs ~1 ms before a
-// byte of it is written; 2 MiB pages fill ~4x faster (tools: a 154 MiB memset,
+// byte of it is written; 2 MiB pages fill ~4x faster (a standalone 154 MiB memset:
 // 180 ms with 4 KiB pages, 40 ms with huge pages). The allocator gives huge
 // pages to buffers from 2 MiB on; the many smaller weights of a CNN
 // (resnet50: ~18 MiB of them, copied once and packed once) only get them
