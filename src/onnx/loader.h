@@ -13,12 +13,19 @@
 #include "base/tensor.h"
 #include "ir/graph.h"
 
+namespace onyx {
+class ThreadPool;
+}
+
 namespace onyx::onnx {
 
 struct LoadOptions {
   // Folder external data paths are resolved in for models loaded from
   // memory. Empty: such models may not use external data.
   std::string external_data_dir;
+  // Splits the copies of large misaligned weights over this pool (the
+  // session's): each thread pays the first touch of the fresh pages it fills.
+  ThreadPool* pool = nullptr;
 };
 
 std::unique_ptr<ir::Model> load_model_file(const std::string& path, const LoadOptions& opts = {});

@@ -27,10 +27,13 @@
 // A constant mask that is exactly causal (0 on and below the diagonal, <= -1e30
 // above) becomes the attribute causal=1, which also lets the kernel skip the
 // masked half of the scores.
+#include <algorithm>
 #include <cstring>
 
 #include "passes/pass.h"
 #include "passes/pattern.h"
+#include "runtime/parallel_items.h"
+#include "ukernels/pack.h"
 
 namespace onyx {
 
@@ -231,19 +234,28 @@ ir::Value* pack_projections(ir::Graph& g, const Projection (&p)[3], const std::s
   for (const Projection& q : p) n += q.w->dim(1);
   Tensor w(DataType::kFloat, {k, n});
   float* wp = w.data<float>();
-  int64_t col = 0;
-  for (const Projection& q : p) {
-    const int64_t nq = q.w->dim(1);
-    const float* src = q.w->data<float>();
-    for (int64_t r = 0; r < k; ++r) std::memcpy(wp + r * n + col, src + r * nq, sizeof(float) * static_cast<size_t>(nq));
-    col += nq;
-  }
+  // Row by row, so W's fresh pages are filled in order; on the session's
+  // threads while it is being created (ukernels/pack.h): the first touch of
+  // those pages is most of the time (bert_base: 12 x 7 MiB). Items of ~2 MiB:
+  // with smaller ones two threads faulted in the same huge page at once,
+  // each clearing 2 MiB of which the kernel keeps one.
+  const int64_t kRows = std::max<int64_t>(1, (int64_t{512} << 10) / std::max<int64_t>(n, 1));
+  parallel_items(ukernel::pack_pool(), (k + kRows - 1) / kRows, [&](int64_t item) {
+    for (int64_t r = item * kRows; r < std::min(k, item * kRows + kRows); ++r) {
+      int64_t col = 0;
+      for (const Projection& q : p) {
+        const int64_t nq = q.w->dim(1);
+        std::memcpy(wp + r * n + col, q.w->data<float>() + r * nq, sizeof(float) * static_cast<size_t>(nq));
+        col += nq;
+      }
+    }
+  });
   ir::Node* mm = g.add_node("MatMul", "", {p[0].x, g.add_constant(g.unique_name(name + "_qkv_weight"), w)}, 1,
                             g.unique_name(name + "_qkv_matmul"));
   mm->opset = static_cast<int>(g.model ? g.model->opset("") : 13);
   if (!p[0].bias) return mm->output(0);
   Tensor b(DataType::kFloat, {n});
-  col = 0;
+  int64_t col = 0;
   for (const Projection& q : p) {
     std::memcpy(b.data<float>() + col, q.bias->data<float>(), sizeof(float) * static_cast<size_t>(q.bias->numel()));
     col += q.bias->numel();

@@ -16,6 +16,7 @@
 #include "runtime/function_expand.h"
 #include "runtime/profiler.h"
 #include "runtime/thread_pool.h"
+#include "ukernels/pack.h"
 #include "shape/infer.h"
 
 namespace onyx {
@@ -103,6 +104,12 @@ void release_mapped_pages(const ir::Graph& g) {
   }
 }
 
+// The session's intra-op pool; made before loading, which copies weights on it.
+std::unique_ptr<ThreadPool> make_pool(const SessionOptions& options) {
+  return std::make_unique<ThreadPool>(options.intra_op_threads > 0 ? options.intra_op_threads
+                                                                   : ThreadPool::default_threads());
+}
+
 }  // namespace
 
 Session::~Session() = default;
@@ -111,7 +118,9 @@ std::unique_ptr<Session> Session::create(const std::string& path, const SessionO
   auto t0 = Clock::now();
   std::unique_ptr<Session> s(new Session());
   s->options_ = options;
+  s->pool_ = make_pool(options);
   onnx::LoadOptions lo;
+  lo.pool = s->pool_.get();
   s->build(onnx::load_model_file(path, lo));
   s->create_ms_ = ms_since(t0);
   return s;
@@ -133,8 +142,10 @@ std::unique_ptr<Session> Session::create(const void* data, size_t size, const Se
   // Constants may point into the caller's bytes: never drop those pages.
   std::optional<resident::ForeignBytes> foreign;
   if (callers_bytes) foreign.emplace(data, size);
+  s->pool_ = make_pool(options);
   onnx::LoadOptions lo;
   lo.external_data_dir = options.external_data_dir;
+  lo.pool = s->pool_.get();
   s->build(onnx::load_model_bytes(data, size, owner, lo));
   s->create_ms_ = ms_since(t0);
   return s;
@@ -144,6 +155,11 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   model_ = std::move(model);
   ir::Graph& g = *model_->graph;
   infer_graph(g);
+  if (!pool_) pool_ = make_pool(options_);
+  const int threads = pool_->num_threads();
+  // Passes (fusions that concatenate weights) and kernels (weight packing)
+  // work on the session's threads while it is created (ukernels/pack.h).
+  std::optional<ukernel::PackPoolScope> packing(pool_.get());
   // Ops ONNX defines as functions run as their bodies when no kernel takes
   // them; again after the passes, which may create such nodes.
   try {
@@ -173,11 +189,10 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   } catch (const Error& e) {
     throw e.with_context(model_->describe());
   }
+  packing.reset();
   release_mapped_pages(g);  // read by weight packing
   if (options_.memory_limit_bytes == 0) options_.memory_limit_bytes = default_memory_limit();
   alloc_ = std::make_shared<Allocator>(options_.memory_limit_bytes);
-  int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : ThreadPool::default_threads();
-  pool_ = std::make_unique<ThreadPool>(threads);
   if (options_.enable_profiling) {
     auto now = std::chrono::system_clock::now().time_since_epoch();
     std::string path = options_.profile_file_prefix + "_" +

@@ -11,7 +11,9 @@
 
 #include "base/error.h"
 #include "base/resident.h"
+#include "runtime/parallel_items.h"
 #include "runtime/thread_pool.h"
+#include "ukernels/pack.h"
 #include "ukernels/vmath.h"
 
 namespace onyx::ukernel {
@@ -99,17 +101,10 @@ void pack_panels(float* dst, const float* x, int64_t ldx, bool row_major_rk, int
     int64_t valid = std::min<int64_t>(width, rows - base);
     float* d = dst + p * kc * width;
     if (row_major_rk) {
-      // Element (r, k) at x[r * ldx + k]: rows are contiguous in k; write each
-      // row's strided column (reads stream, writes stay within kc*width floats).
-      for (int64_t i = 0; i < valid; ++i) {
-        const float* src = x + (base + i) * ldx + k0;
-        if (scale == 1.f)
-          for (int64_t k = 0; k < kc; ++k) d[k * width + i] = src[k];
-        else
-          for (int64_t k = 0; k < kc; ++k) d[k * width + i] = scale * src[k];
-      }
-      for (int64_t i = valid; i < width; ++i)
-        for (int64_t k = 0; k < kc; ++k) d[k * width + i] = 0.f;
+      // Element (r, k) at x[r * ldx + k]: rows are contiguous in k, each
+      // becomes a strided column of the panel (a transpose, ukernels/pack.h).
+      static const PackRowsFn pack_rows = pack_rows_for(active_isa());
+      pack_rows(d, x + base * ldx + k0, ldx, std::max<int64_t>(valid, 0), kc, width, scale);
     } else if (valid == width && scale == 1.f) {
       // Element (r, k) at x[k * ldx + r], a full panel: one contiguous copy per k.
       // Fixed-size copies (inlined moves): a variable-size memcpy is a library call per k.
@@ -430,6 +425,9 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
       pm->data_ = std::unique_ptr<float[], void (*)(float*)>(dst, [](float*) {});
       // Kept per thread: one block is at most kKc rows of X (3 MiB for N = 3072).
       thread_local std::vector<float> scratch;
+      // On one thread: a block is 0.2-3 MiB of copying, and bert_base has ~500
+      // of them; two parallel regions per block (copy out, pack back) were
+      // more waits on a busy machine than they saved on a quiet one.
       for (int64_t kb = 0; kb * kKc < k; ++kb) {
         int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0);
         float* block = dst + k0 * cols;
@@ -439,16 +437,30 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
       return pm;
     }
   }
-  pm->data_ = std::unique_ptr<float[], void (*)(float*)>(aligned_floats(pm->size_), [](float* p) { std::free(p); });
+  PackedBuffer buf = packed_alloc(pm->size_);
+  pm->data_ = std::unique_ptr<float[], void (*)(float*)>(buf.p, [](float*) {});
+  pm->lent_ = std::move(buf.owner);
   // Element (r, k) of the operand in its own orientation:
   //   A, not trans: x[r*ldx + k];  A, trans: x[k*ldx + r]
   //   B, not trans: op(B)(k, n) = x[k*ldx + n] -> (r=n, k): x[k*ldx + r]; B trans: x[r*ldx + k]
-  bool row_major_rk = as_a ? !trans : trans;
-  for (int64_t kb = 0; kb * kKc < k; ++kb) {
-    int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0);
-    float* dst = pm->data_.get() + kb * kKc * pm->panels_ * pm->width_;
-    pack_panels(dst, x, ldx, row_major_rk, r, 0, r, k0, kc, static_cast<int>(pm->width_), 1.f);
-  }
+  const bool row_major_rk = as_a ? !trans : trans;
+  // Panels are packed on the pool session creation lends (pack.h), if any,
+  // in items of ~2 MiB of output (panels of one k-block) claimed one at a
+  // time. Smaller items made two threads fault in the same fresh huge page
+  // at once: each clears a 2 MiB page and the kernel keeps one of them.
+  ThreadPool* pool = pack_pool();
+  const int width = static_cast<int>(pm->width_);
+  const int64_t panels = pm->panels_;
+  constexpr int64_t kItemFloats = int64_t{512} << 10;
+  const int64_t kblocks = (k + kKc - 1) / kKc, per_item = std::max<int64_t>(1, kItemFloats / (kKc * width));
+  const int64_t items_per_block = (panels + per_item - 1) / per_item;
+  float* data = pm->data_.get();
+  parallel_items(pool, kblocks * items_per_block, [&](int64_t i) {
+    const int64_t kb = i / items_per_block, p0 = i % items_per_block * per_item;
+    const int64_t k0 = kb * kKc, kc = std::min(kKc, k - k0), np = std::min(per_item, panels - p0);
+    pack_panels(data + kb * kKc * panels * width + p0 * kc * width, x, ldx, row_major_rk, r, p0 * width, np * width,
+                k0, kc, width, 1.f);
+  });
   return pm;
 }
 

@@ -70,7 +70,7 @@ class PackedMatrix {
   int64_t rows_ = 0, cols_ = 0, k_ = 0, panels_ = 0, width_ = 0;
   std::unique_ptr<float[], void (*)(float*)> data_{nullptr, nullptr};
   size_t size_ = 0;
-  std::shared_ptr<void> lent_;  // owner of x when packed over it in place (resident::borrow)
+  std::shared_ptr<void> lent_;  // owner of the packed bytes: x's when packed over it in place (resident::borrow)
 };
 
 // Produces op(B) directly in packed-panel layout, e.g. a convolution's

@@ -14,6 +14,7 @@
 #include "onnx/loader.h"
 #include "onnx/wire.h"
 #include "runtime/session.h"
+#include "runtime/thread_pool.h"
 #include "unit/model_builder.h"
 #include "unit/raw_proto.h"
 #include "unit/temp_dir.h"
@@ -77,6 +78,40 @@ TEST(Loader, WeightsPointIntoTheMappedFile) {
   // forbids misaligned float access), so check whichever case this file hit.
   EXPECT_EQ(inside, aligned);
   EXPECT_EQ(t.data<float>()[255], 255.f);
+}
+
+// Misaligned weights are copied: a large one in pieces over LoadOptions::pool,
+// small ones side by side in a huge-page arena. The tensor's name precedes its
+// raw_data, so names of 1 to 4 letters put the data at every offset mod 4.
+TEST(Loader, MisalignedWeightsCopiedOnAPool) {
+  TempDir dir;
+  ThreadPool pool(2);
+  const int64_t big = (int64_t{9} << 20) / 4 + 5;  // 9 MiB + 20 bytes: three pieces, the last one short
+  std::vector<float> wb(static_cast<size_t>(big)), ws(1000);
+  int copied = 0;
+  for (const std::string name : {"B", "Bb", "Bbb", "Bbbb"}) {
+    // Values differ per model: a buffer the allocator hands out again holds the previous load's.
+    const float v = static_cast<float>(name.size());
+    for (size_t i = 0; i < wb.size(); ++i) wb[i] = static_cast<float>(i % 100003) * 0.5f + v;
+    for (size_t i = 0; i < ws.size(); ++i) ws[i] = -static_cast<float>(i) - v;
+    ModelBuilder mb;
+    ir::Value* x = mb.input("x", DataType::kFloat, {big});
+    ir::Value* y = mb.input("y", DataType::kFloat, {1000});
+    mb.output(mb.node("Add", {x, mb.constant(name, Tensor::from<float>(wb, {big}))}));
+    mb.output(mb.node("Add", {y, mb.constant(name + "s", Tensor::from<float>(ws, {1000}))}));
+    write_file(dir.file(name + ".onnx"), mb.bytes());
+    for (ThreadPool* p : {&pool, static_cast<ThreadPool*>(nullptr)}) {
+      onnx::LoadOptions lo;
+      lo.pool = p;
+      auto model = onnx::load_model_file(dir.file(name + ".onnx"), lo);
+      const Tensor& tb = model->graph->find(name)->constant;
+      const Tensor& ts = model->graph->find(name + "s")->constant;
+      copied += reinterpret_cast<uintptr_t>(tb.raw()) % 64 == 0;  // a copy (the allocator's alignment), not a view
+      ASSERT_EQ(std::memcmp(tb.raw(), wb.data(), tb.nbytes()), 0) << name << (p ? " on a pool" : "");
+      ASSERT_EQ(std::memcmp(ts.raw(), ws.data(), ts.nbytes()), 0) << name << (p ? " on a pool" : "");
+    }
+  }
+  EXPECT_GE(copied, 6) << "three of the four names put the big weight off a 4-byte boundary";
 }
 
 TEST(Loader, ExternalDataIsMappedAndUsed) {
