@@ -15,8 +15,10 @@
 #include "kernels/conv/conv_common.h"
 #include "kernels/conv/conv_ref.h"
 #include "kernels/conv/nchwc.h"
+#include "runtime/parallel_items.h"
 #include "runtime/thread_pool.h"
 #include "shape/infer.h"
+#include "ukernels/pack.h"
 
 namespace onyx {
 
@@ -256,7 +258,12 @@ class NchwcConvFast final : public Kernel {
     const Tensor* w = init.constant_input(1);
     if (w && w->dtype() == DataType::kFloat && w->rank() == 4) {
       packed_nchw_ = init.input_types.size() > 0 && init.input_types[0].rank() == 4;
-      packed_ = pack(*w, packed_nchw_);
+      // Huge-page memory, packed on the session's pool while it is created
+      // (ukernels/pack.h: the first touch of fresh pages dominates here).
+      ukernel::PackedBuffer buf = ukernel::packed_alloc(packed_floats(*w, packed_nchw_));
+      pack_into(*w, packed_nchw_, buf.p, ukernel::pack_pool());
+      packed_ = buf.p;
+      packed_owner_ = std::move(buf.owner);
       packed_from_ = w->raw();
       ukernel::release_source_pages(w->raw(), w->nbytes());
     }
@@ -272,10 +279,11 @@ class NchwcConvFast final : public Kernel {
     if (y.empty()) return;
     // Weights computed at run time (not a constant): packed on every run.
     std::vector<float> repacked;
-    const std::vector<float>* packed = &packed_;
-    if (packed_.empty() || w.raw() != packed_from_ || packed_nchw_ != (x.rank() == 4)) {
-      repacked = pack(w, x.rank() == 4);
-      packed = &repacked;
+    const float* packed = packed_;
+    if (!packed_ || w.raw() != packed_from_ || packed_nchw_ != (x.rank() == 4)) {
+      repacked.resize(packed_floats(w, x.rank() == 4));
+      pack_into(w, x.rank() == 4, repacked.data(), nullptr);
+      packed = repacked.data();
     }
     const bool dw = conv_.group != 1;
     const WindowGeometry& g = s.geo;
@@ -315,7 +323,7 @@ class NchwcConvFast final : public Kernel {
           const int64_t oh = i % geo.OH, blk = i / geo.OH, cb = blk % Mb;
           nchwc::DwRowArgs a{&geo,
                              xp + blk * in_plane,
-                             packed->data() + cb * taps,
+                             packed + cb * taps,
                              bias.data() + cb * kBlock,
                              zeros,
                              yp + blk * out_plane + oh * geo.OW * kBlock,
@@ -344,7 +352,7 @@ class NchwcConvFast final : public Kernel {
         nchwc::RowArgs a{};
         a.g = &geo;
         a.x = xp + n * Cb * in_plane;
-        a.w = packed->data() + pr * pair_floats;
+        a.w = packed + pr * pair_floats;
         a.bias = bias.data() + pr * 2 * kBlock;
         a.zeros = zeros;
         a.nb = nb;
@@ -363,41 +371,65 @@ class NchwcConvFast final : public Kernel {
   }
 
  private:
-  // Dense: [pair][KH][KW][Cb][8 c][16 m]; depthwise: [Cb][KH][KW][8]. Zero
-  // for channels past C or M, so padded lanes contribute nothing.
-  std::vector<float> pack(const Tensor& w, bool nchw_input) const {
-    const int64_t M = w.dim(0), Cg = w.dim(1), KH = w.dim(2), KW = w.dim(3);
+  // Dense: [pair][KH][KW][Cb][8 c][16 m] ([pair][KH][C][KW][16] for an NCHW
+  // input, see nchwc_rows.inl); depthwise: [Cb][KH][KW][8]. Zero for channels
+  // past C or M, so padded lanes contribute nothing.
+  size_t packed_floats(const Tensor& w, bool nchw_input) const {
+    const int64_t M = w.dim(0), C = w.dim(1), taps = w.dim(2) * w.dim(3);
+    if (conv_.group != 1) return static_cast<size_t>(nchwc::blocks(M) * taps * kBlock);
+    const int64_t cin = nchw_input ? 1 : kBlock, pairs = (nchwc::blocks(M) + 1) / 2;
+    return static_cast<size_t>(pairs * taps * ((C + cin - 1) / cin) * 2 * kBlock * cin);
+  }
+
+  void pack_into(const Tensor& w, bool nchw_input, float* dst, ThreadPool* pool) const {
+    const int64_t M = w.dim(0), C = w.dim(1), KH = w.dim(2), KW = w.dim(3);
     const float* wp = w.data<float>();
-    if (conv_.group != 1) {
-      const int64_t Cb = nchwc::blocks(M);
-      std::vector<float> p(static_cast<size_t>(Cb * KH * KW * kBlock), 0.f);
+    if (conv_.group != 1) {  // depthwise weights are small: one thread
+      std::fill(dst, dst + packed_floats(w, nchw_input), 0.f);
       for (int64_t m = 0; m < M; ++m)
-        for (int64_t t = 0; t < KH * KW; ++t)
-          p[static_cast<size_t>(((m / kBlock) * KH * KW + t) * kBlock + m % kBlock)] = wp[m * KH * KW + t];
-      return p;
+        for (int64_t t = 0; t < KH * KW; ++t) dst[((m / kBlock) * KH * KW + t) * kBlock + m % kBlock] = wp[m * KH * KW + t];
+      return;
     }
-    // An NCHW input: [pair][KH][C][KW][16] (see nchwc_rows.inl).
-    const int64_t C = Cg, cin = nchw_input ? 1 : kBlock, Cb = (C + cin - 1) / cin, pairs = (nchwc::blocks(M) + 1) / 2;
-    std::vector<float> p(static_cast<size_t>(pairs * KH * KW * Cb * 2 * kBlock * cin), 0.f);
-    for (int64_t m = 0; m < M; ++m) {
-      const int64_t pr = m / (2 * kBlock), j = m % (2 * kBlock);
-      for (int64_t c = 0; c < C; ++c)
+    const int64_t cin = nchw_input ? 1 : kBlock, Cb = (C + cin - 1) / cin, pairs = (nchwc::blocks(M) + 1) / 2;
+    const int64_t pair_floats = KH * KW * Cb * 2 * kBlock * cin;
+    // One block pair per item, its region written once in order (padding
+    // included), so the fresh pages are touched by the thread that fills them
+    // and every store is sequential; the reads gather from the pair's 16
+    // filters (pair_floats floats: L2).
+    parallel_items(pool, pairs, [&](int64_t pr) {
+      float* d = dst + pr * pair_floats;
+      const int64_t m0 = pr * 2 * kBlock, valid_m = std::min<int64_t>(2 * kBlock, M - m0);
+      const float* src = wp + m0 * C * KH * KW;
+      const int64_t filter = C * KH * KW;  // floats per output channel
+      auto put = [&](int64_t c, int64_t kh, int64_t kw) {
+        if (c >= C) {
+          std::fill(d, d + 2 * kBlock, 0.f);
+        } else {
+          const float* sp = src + (c * KH + kh) * KW + kw;
+          int64_t j = 0;
+          for (; j < valid_m; ++j) d[j] = sp[j * filter];
+          for (; j < 2 * kBlock; ++j) d[j] = 0.f;
+        }
+        d += 2 * kBlock;
+      };
+      if (nchw_input) {
         for (int64_t kh = 0; kh < KH; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw) {
-            const int64_t at =
-                nchw_input ? (((pr * KH + kh) * C + c) * KW + kw) * 2 * kBlock + j
-                           : ((((pr * KH + kh) * KW + kw) * Cb + c / cin) * cin + c % cin) * 2 * kBlock + j;
-            p[static_cast<size_t>(at)] = wp[((m * C + c) * KH + kh) * KW + kw];
-          }
-    }
-    return p;
+          for (int64_t c = 0; c < C; ++c)
+            for (int64_t kw = 0; kw < KW; ++kw) put(c, kh, kw);
+      } else {
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            for (int64_t c = 0; c < Cb * cin; ++c) put(c, kh, kw);
+      }
+    });
   }
 
   BlockedConv conv_;
   nchwc::ConvRowFn row_;
   nchwc::DwRowFn dw_row_;
-  std::vector<float> packed_;
-  bool packed_nchw_ = false;  // packed for an NCHW (4-D) X
+  const float* packed_ = nullptr;       // weights packed at creation (constant W)
+  std::shared_ptr<void> packed_owner_;  // keeps packed_ alive
+  bool packed_nchw_ = false;            // packed for an NCHW (4-D) X
   const void* packed_from_ = nullptr;
 };
 
