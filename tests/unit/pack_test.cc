@@ -13,17 +13,10 @@
 #include "runtime/thread_pool.h"
 #include "ukernels/pack.h"
 #include "ukernels/sgemm.h"
+#include "unit/ukernel_test_util.h"
 
 namespace onyx::ukernel {
 namespace {
-
-std::vector<float> random_vec(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
 
 TEST(Pack, RowsAvx2MatchesPortable) {
   if (!isa_supported(Isa::kAvx2)) GTEST_SKIP() << "no AVX2 here";
@@ -56,13 +49,6 @@ TEST(Pack, PortablePadsAndTransposes) {
   pack_rows_portable(d, src, 3, 2, 3, 4, 2.f);
   const float want[] = {2, 8, 0, 0, 4, 10, 0, 0, 6, 12, 0, 0};
   EXPECT_EQ(0, std::memcmp(d, want, sizeof d));
-}
-
-std::vector<Isa> isas() {
-  std::vector<Isa> v;
-  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
-    if (isa_supported(i)) v.push_back(i);
-  return v;
 }
 
 TEST(Pack, OnLentPoolMatchesOneThread) {

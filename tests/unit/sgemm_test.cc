@@ -9,17 +9,10 @@
 
 #include "runtime/thread_pool.h"
 #include "ukernels/sgemm.h"
+#include "unit/ukernel_test_util.h"
 
 namespace onyx::ukernel {
 namespace {
-
-std::vector<float> random_vec(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
 
 void reference(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const Epilogue& epi) {
@@ -33,13 +26,6 @@ void reference(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, c
       apply_activation(&v, 1, {nullptr, false, epi.act, epi.p0, epi.p1});
       C[m * ldc + n] = v;
     }
-}
-
-std::vector<Isa> isas() {
-  std::vector<Isa> v;
-  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
-    if (isa_supported(i)) v.push_back(i);
-  return v;
 }
 
 void expect_close(const std::vector<float>& want, const std::vector<float>& got, int64_t K, const char* what) {

@@ -11,16 +11,10 @@
 #include <limits>
 #include <random>
 #include <vector>
+#include "unit/ukernel_test_util.h"
 
 namespace onyx::ukernel {
 namespace {
-
-std::vector<Isa> isas() {
-  std::vector<Isa> v;
-  for (Isa i : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
-    if (isa_supported(i)) v.push_back(i);
-  return v;
-}
 
 std::vector<float> inputs() {
   std::vector<float> x;

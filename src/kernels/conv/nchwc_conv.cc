@@ -204,6 +204,25 @@ struct BlockedConv {
   static Shape blocked_out(const ConvShapes& s) {
     return {s.batch, nchwc::blocks(s.out_channels), s.out_shape[2], s.out_shape[3], kBlock};
   }
+
+  // A run's inputs, checked, and its allocated output.
+  struct Io {
+    const Tensor& x;
+    const Tensor& w;
+    const Tensor* b;
+    const Tensor* z;
+    ConvShapes s;
+    Tensor& y;
+  };
+  Io begin(KernelContext& ctx) const {
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = ctx.input(1);
+    const Tensor* b = ctx.optional_input(2);
+    const Tensor* z = ctx.optional_input(3);
+    ConvShapes s = shapes(x, w, b, z);
+    Tensor& y = ctx.output(0, blocked_out(s), DataType::kFloat);
+    return {x, w, b, z, std::move(s), y};
+  }
 };
 
 class NchwcConvRef final : public Kernel {
@@ -211,12 +230,13 @@ class NchwcConvRef final : public Kernel {
   explicit NchwcConvRef(const KernelInit& init) : conv_(init.node) {}
 
   void run(KernelContext& ctx) const override {
-    const Tensor& x = ctx.input(0);
-    const Tensor& w = ctx.input(1);
-    const Tensor* b = ctx.optional_input(2);
-    const Tensor* z = ctx.optional_input(3);
-    ConvShapes s = conv_.shapes(x, w, b, z);
-    Tensor& y = ctx.output(0, BlockedConv::blocked_out(s), DataType::kFloat);
+    // Plain references, not a structured binding: clang 14 cannot capture
+    // those in the lambdas below.
+    const BlockedConv::Io io = conv_.begin(ctx);
+    const Tensor &x = io.x, &w = io.w;
+    const Tensor *b = io.b, *z = io.z;
+    const ConvShapes& s = io.s;
+    Tensor& y = io.y;
     const int64_t N = s.batch, C = s.in_channels, M = s.out_channels;
     const int64_t HW = x.dim(2) * x.dim(3), OHW = y.dim(2) * y.dim(3), Cb = x.dim(1), Mb = y.dim(1);
     const bool nchw = x.rank() == 4;
@@ -270,12 +290,13 @@ class NchwcConvFast final : public Kernel {
   }
 
   void run(KernelContext& ctx) const override {
-    const Tensor& x = ctx.input(0);
-    const Tensor& w = ctx.input(1);
-    const Tensor* b = ctx.optional_input(2);
-    const Tensor* z = ctx.optional_input(3);
-    ConvShapes s = conv_.shapes(x, w, b, z);
-    Tensor& y = ctx.output(0, BlockedConv::blocked_out(s), DataType::kFloat);
+    // Plain references, not a structured binding: clang 14 cannot capture
+    // those in the lambdas below.
+    const BlockedConv::Io io = conv_.begin(ctx);
+    const Tensor &x = io.x, &w = io.w;
+    const Tensor *b = io.b, *z = io.z;
+    const ConvShapes& s = io.s;
+    Tensor& y = io.y;
     if (y.empty()) return;
     // Weights computed at run time (not a constant): packed on every run.
     std::vector<float> repacked;
