@@ -48,18 +48,7 @@ void attention_softmax_scalar(float* row, const float* mask, int64_t mask_step, 
   std::fill(row + live, row + keys, 0.f);
 }
 
-void pack_panel_scalar(const float* src, int64_t ld, int64_t rows, int64_t kc, int64_t width, float scale,
-                       float* dst) {
-  for (int64_t i = 0; i < width; ++i) {
-    if (i < rows) {
-      for (int64_t k = 0; k < kc; ++k) dst[k * width + i] = scale * src[i * ld + k];
-    } else {
-      for (int64_t k = 0; k < kc; ++k) dst[k * width + i] = 0.f;
-    }
-  }
-}
-
-const RowOps kScalar{skip_layer_norm_scalar, attention_softmax_scalar, pack_panel_scalar};
+const RowOps kScalar{skip_layer_norm_scalar, attention_softmax_scalar};
 
 }  // namespace
 

@@ -28,11 +28,6 @@ struct RowOps {
   // is -inf (every key masked) becomes all zeros; NaN scores are skipped by
   // the maximum and make the row NaN, as in the reference kernel.
   void (*attention_softmax)(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys);
-  // Transposes `rows` (<= width) rows of kc floats into one SGEMM panel
-  // (ukernels/sgemm.h layout, k outermost): dst[k * width + i] =
-  // scale * src[i * ld + k] for i < rows, 0 for rows <= i < width. The
-  // attention kernel packs Q, K^T and the probabilities with it.
-  void (*pack_panel)(const float* src, int64_t ld, int64_t rows, int64_t kc, int64_t width, float scale, float* dst);
 };
 
 // The table for `isa` (must be supported), and for active_isa().

@@ -143,68 +143,7 @@ void attention_softmax_avx2(float* row, const float* mask, int64_t mask_step, in
   std::fill(row + live, row + keys, 0.f);
 }
 
-// 8 rows x 8 floats transposed in registers: r[i] holds row i on entry and
-// column i (element k of every row) on exit.
-inline void transpose8(__m256 r[8]) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
-// Groups of 8 rows x 8 k transposed in registers (missing rows read as
-// zero), each column stored as the 8 (or last 6 or 4) panel entries of its
-// k; the k % 8 tail and other widths take the scalar loop.
-void pack_panel_avx2(const float* src, int64_t ld, int64_t rows, int64_t kc, int64_t width, float scale,
-                     float* dst) {
-  const bool vector_width = width % 8 == 0 || width % 8 == 6 || width % 8 == 4;
-  const int64_t k8 = vector_width ? kc & ~int64_t{7} : 0;
-  const __m256 vs = _mm256_set1_ps(scale);
-  if (vector_width) {
-    for (int64_t i0 = 0; i0 < width; i0 += 8) {
-      const int64_t lanes = std::min<int64_t>(8, width - i0);
-      for (int64_t k = 0; k < k8; k += 8) {
-        __m256 r[8];
-        for (int64_t i = 0; i < 8; ++i)
-          r[i] = i0 + i < rows ? _mm256_mul_ps(_mm256_loadu_ps(src + (i0 + i) * ld + k), vs) : _mm256_setzero_ps();
-        transpose8(r);
-        // vmaskmovps stores are microcoded on AMD cores (several times the
-        // cost of plain ones): the 6- and 4-wide panels (AVX2 and AVX-512
-        // A panels) store through 128- and 64-bit halves instead.
-        for (int64_t c = 0; c < 8; ++c) {
-          float* d = dst + (k + c) * width + i0;
-          if (lanes == 8) {
-            _mm256_storeu_ps(d, r[c]);
-          } else {
-            _mm_storeu_ps(d, _mm256_castps256_ps128(r[c]));
-            if (lanes == 6) _mm_storel_pi(reinterpret_cast<__m64*>(d + 4), _mm256_extractf128_ps(r[c], 1));
-          }
-        }
-      }
-    }
-  }
-  for (int64_t i = 0; i < width; ++i) {
-    if (i < rows) {
-      for (int64_t k = k8; k < kc; ++k) dst[k * width + i] = scale * src[i * ld + k];
-    } else {
-      for (int64_t k = k8; k < kc; ++k) dst[k * width + i] = 0.f;
-    }
-  }
-}
-
-const RowOps kAvx2{skip_layer_norm_avx2, attention_softmax_avx2, pack_panel_avx2};
+const RowOps kAvx2{skip_layer_norm_avx2, attention_softmax_avx2};
 
 }  // namespace
 

@@ -95,5 +95,31 @@ TEST(Pack, InPlaceOnLentPoolMatchesOneThread) {
   EXPECT_EQ(0, std::memcmp(in_place->panel(0, 0), normal->panel(0, 0), normal->bytes()));
 }
 
+// Every panel width the SGEMM kernels use (4, 6, 8, 12, 16, 32) and odd
+// ones, row counts below the width, k lengths with and without a tail, a
+// leading dimension wider than kc; entries past the rows must be zero.
+TEST(PackRows, EveryWidthRowCountAndTail) {
+  std::mt19937 rng(9);
+  for (Isa isa : isas()) {
+    const PackRowsFn pack = pack_rows_for(isa);
+    for (int64_t width : {1, 4, 5, 6, 8, 12, 16, 32}) {
+      for (int64_t rows = 1; rows <= width; rows += (width > 8 ? 3 : 1)) {
+        for (int64_t kc : {1, 7, 8, 9, 16, 64, 67}) {
+          const int64_t ld = kc + 5;
+          std::vector<float> src = random_vec(static_cast<size_t>(rows * ld), static_cast<uint32_t>(rng()));
+          std::vector<float> dst(static_cast<size_t>(kc * width), 99.f);
+          pack(dst.data(), src.data(), ld, rows, kc, static_cast<int>(width), 0.5f);
+          for (int64_t k = 0; k < kc; ++k)
+            for (int64_t i = 0; i < width; ++i) {
+              const float want = i < rows ? 0.5f * src[i * ld + k] : 0.f;
+              ASSERT_EQ(dst[k * width + i], want)
+                  << isa_name(isa) << " width " << width << " rows " << rows << " kc " << kc << " at k " << k << " i " << i;
+            }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace onyx::ukernel

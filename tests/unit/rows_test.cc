@@ -173,31 +173,6 @@ TEST(RowOps, IsasAgree) {
   }
 }
 
-// Every panel width the SGEMM kernels use (4, 6, 8, 12, 16, 32) and odd
-// ones, row counts below the width, k lengths with and without a tail, a
-// leading dimension wider than kc; entries past the rows must be zero.
-TEST(RowOps, PackPanelTransposes) {
-  std::mt19937 rng(9);
-  for (Isa isa : isas()) {
-    const RowOps& ops = row_ops(isa);
-    for (int64_t width : {1, 4, 5, 6, 8, 12, 16, 32}) {
-      for (int64_t rows = 1; rows <= width; rows += (width > 8 ? 3 : 1)) {
-        for (int64_t kc : {1, 7, 8, 9, 16, 64, 67}) {
-          const int64_t ld = kc + 5;
-          std::vector<float> src = random_row(rng, rows * ld, -5.f, 5.f);
-          std::vector<float> dst(static_cast<size_t>(kc * width), 99.f);
-          ops.pack_panel(src.data(), ld, rows, kc, width, 0.5f, dst.data());
-          for (int64_t k = 0; k < kc; ++k)
-            for (int64_t i = 0; i < width; ++i) {
-              const float want = i < rows ? 0.5f * src[i * ld + k] : 0.f;
-              ASSERT_EQ(dst[k * width + i], want)
-                  << isa_name(isa) << " width " << width << " rows " << rows << " kc " << kc << " at k " << k << " i " << i;
-            }
-        }
-      }
-    }
-  }
-}
 
 }  // namespace
 }  // namespace onyx::ukernel

@@ -25,6 +25,7 @@
 #include "cpu/features.h"
 #include "kernels/fused/attention_common.h"
 #include "runtime/thread_pool.h"
+#include "ukernels/pack.h"
 #include "ukernels/rows.h"
 #include "ukernels/sgemm.h"
 
@@ -52,7 +53,8 @@ float* sized(std::vector<float>& v, int64_t n) {
 class MultiHeadAttentionFast final : public Kernel {
  public:
   explicit MultiHeadAttentionFast(const KernelInit& init)
-      : attrs_(init.node), kern_(ukernel::sgemm_kernel(active_isa())), rows_(ukernel::row_ops(active_isa())) {}
+      : attrs_(init.node), kern_(ukernel::sgemm_kernel(active_isa())), rows_(ukernel::row_ops(active_isa())),
+        pack_rows_(ukernel::pack_rows_for(active_isa())) {}
 
   void run(KernelContext& ctx) const override {
     const Tensor& qkv = ctx.input(0);
@@ -128,10 +130,10 @@ class MultiHeadAttentionFast final : public Kernel {
     // Q (times the scale) as A, K^T as B; rows and keys past the block are zero.
     float* qp = sized(t.q, mpanels * D * MR);
     for (int64_t ip = 0; ip < mpanels; ++ip)
-      rows_.pack_panel(q + ip * MR * ldq, ldq, std::min(MR, rows - ip * MR), D, MR, s.scale, qp + ip * D * MR);
+      pack_rows_(qp + ip * D * MR, q + ip * MR * ldq, ldq, std::min(MR, rows - ip * MR), D, MR, s.scale);
     float* kp = sized(t.k, kpanels * D * NR);
     for (int64_t jp = 0; jp < kpanels; ++jp)
-      rows_.pack_panel(k + jp * NR * ldk, ldk, std::min(NR, keys - jp * NR), D, NR, 1.f, kp + jp * D * NR);
+      pack_rows_(kp + jp * D * NR, k + jp * NR * ldk, ldk, std::min(NR, keys - jp * NR), D, NR, 1.f);
     // The next item's Q, K and V rows are fetched into L2 a few at a time
     // while this one's scores are computed. They are strided pieces of QKV
     // rows (D floats every row): without this, the packing loops stalled on
@@ -166,8 +168,7 @@ class MultiHeadAttentionFast final : public Kernel {
     // Probabilities as A over the panel's keys; padded rows zero.
     float* pp = sized(t.p, mpanels * MR * keys);
     for (int64_t ip = 0; ip < mpanels; ++ip)
-      rows_.pack_panel(sc + ip * MR * ldsc, ldsc, std::min(MR, rows - ip * MR), panel_keys(ip), MR, 1.f,
-                       pp + ip * MR * keys);
+      pack_rows_(pp + ip * MR * keys, sc + ip * MR * ldsc, ldsc, std::min(MR, rows - ip * MR), panel_keys(ip), MR, 1.f);
     // V as B: vp[panel][j][c], head columns past D zero.
     float* vp = sized(t.v, dpanels * keys * NR);
     for (int64_t j = 0; j < keys; ++j) {
@@ -193,6 +194,7 @@ class MultiHeadAttentionFast final : public Kernel {
   fused::MhaAttrs attrs_;
   const ukernel::SgemmKernel& kern_;
   const ukernel::RowOps& rows_;
+  ukernel::PackRowsFn pack_rows_;  // Q, K^T and the probabilities into SGEMM panels
 };
 
 }  // namespace
