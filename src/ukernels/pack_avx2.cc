@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "ukernels/pack.h"
+#include "ukernels/avx2_lanes.h"
 
 namespace onyx::ukernel {
 
@@ -38,10 +39,7 @@ inline void transpose8(__m256 r[8]) {
   r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-// Lanes [0, n) set: the mask of maskload / maskstore for n < 8 elements.
-inline __m256i first_lanes(int n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
+using avx2::first_lanes;
 
 // Stores the first `lanes` floats of v at d. 8, 6 and 4 are the panel
 // widths of the AVX2 kernel (16 = 2 x 8, MR = 6) and the scalar one (MR = 4):

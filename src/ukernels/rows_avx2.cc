@@ -8,6 +8,7 @@
 
 #include "ukernels/rows.h"
 #include "ukernels/vmath.h"
+#include "ukernels/avx2_lanes.h"
 
 namespace onyx::ukernel {
 
@@ -15,17 +16,7 @@ const VMath& vmath_avx2_table();
 
 namespace {
 
-// Lanes [0, r) set, for r in [0, 8].
-inline __m256i tail_mask(int64_t r) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(r)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using avx2::hsum;
 
 // _mm_max_ps returns its second operand when either is NaN: the running
 // maximum is always the second one, so NaN lanes are skipped.
@@ -39,7 +30,7 @@ inline float hmax(__m256 v) {
 void skip_layer_norm_avx2(const float* x, const float* skip, const float* bias, const float* gamma,
                           const float* beta, float eps, int64_t n, float* y, float* sum) {
   const int64_t n8 = n & ~int64_t{7};
-  const __m256i tm = tail_mask(n - n8);
+  const __m256i tm = avx2::first_lanes(n - n8);
   // Pass 1: s = x + skip (+ bias) into y (and sum); the sum of s.
   __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
   int64_t c = 0;
@@ -129,7 +120,7 @@ void attention_softmax_avx2(float* row, const float* mask, int64_t mask_step, in
     }
   }
   if (j < live) {
-    const __m256i tm = tail_mask(live - j);
+    const __m256i tm = avx2::first_lanes(live - j);
     __m256 v = _mm256_maskload_ps(row + j, tm);
     if (mask) v = _mm256_add_ps(v, mask_step ? _mm256_maskload_ps(mask + j, tm) : _mm256_set1_ps(mask[0]));
     _mm256_maskstore_ps(row + j, tm, v);

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "ukernels/vmath.h"
+#include "ukernels/avx2_lanes.h"
 
 namespace onyx::ukernel {
 
@@ -123,12 +124,7 @@ inline float hmax(__m256 v) {
   m = _mm_max_ss(m, _mm_movehdup_ps(m));
   return _mm_cvtss_f32(m);
 }
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using avx2::hsum;
 
 void softmax_row_avx2(const float* x, float* y, int64_t n, bool log) {
   if (n <= 0) return;
