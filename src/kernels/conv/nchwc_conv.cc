@@ -275,6 +275,12 @@ class NchwcConvFast final : public Kernel {
       : conv_(init.node),
         row_(active_isa() >= Isa::kAvx2 ? nchwc::conv_row_avx2 : nchwc::conv_row_portable),
         dw_row_(active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2 : nchwc::dw_row_portable) {
+    // A constant B (the usual case) is padded once here, not on every run.
+    const Tensor* b = init.constant_input(2);
+    if (b && b->dtype() == DataType::kFloat && b->rank() == 1) {
+      bias_ = padded_bias(b, b->numel());
+      bias_from_ = b->raw();
+    }
     const Tensor* w = init.constant_input(1);
     if (w && w->dtype() == DataType::kFloat && w->rank() == 4) {
       packed_nchw_ = init.input_types.size() > 0 && init.input_types[0].rank() == 4;
@@ -322,10 +328,14 @@ class NchwcConvFast final : public Kernel {
       geo.OW = geo.OH * geo.OW;
       geo.OH = 1;
     }
-    // Bias padded to whole block pairs (dense) or blocks (depthwise).
     const int64_t Mb = y.dim(1), pairs = (Mb + 1) / 2;
-    std::vector<float> bias(static_cast<size_t>(pairs * 2 * kBlock), 0.f);
-    if (b) std::copy(b->data<float>(), b->data<float>() + s.out_channels, bias.begin());
+    std::vector<float> run_bias;
+    const std::vector<float>* bias_p = &bias_;
+    if (!b || b->raw() != bias_from_ || static_cast<int64_t>(bias_.size()) < pairs * 2 * kBlock) {
+      run_bias = padded_bias(b, s.out_channels);
+      bias_p = &run_bias;
+    }
+    const std::vector<float>& bias = *bias_p;
     const float zeros[kBlock] = {};
     const bool relu = conv_.epi.act == ukernel::Act::kRelu;
     const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
@@ -392,6 +402,15 @@ class NchwcConvFast final : public Kernel {
   }
 
  private:
+  // B (or zeros) padded to whole block pairs: the dense kernel reads 16
+  // channels per pair, the depthwise one 8 per block.
+  static std::vector<float> padded_bias(const Tensor* b, int64_t channels) {
+    const int64_t pairs = (nchwc::blocks(channels) + 1) / 2;
+    std::vector<float> bias(static_cast<size_t>(pairs * 2 * kBlock), 0.f);
+    if (b) std::copy(b->data<float>(), b->data<float>() + channels, bias.begin());
+    return bias;
+  }
+
   // Dense: [pair][KH][KW][Cb][8 c][16 m] ([pair][KH][C][KW][16] for an NCHW
   // input, see nchwc_rows.inl); depthwise: [Cb][KH][KW][8]. Zero for channels
   // past C or M, so padded lanes contribute nothing.
@@ -451,6 +470,8 @@ class NchwcConvFast final : public Kernel {
   const float* packed_ = nullptr;       // weights packed at creation (constant W)
   std::shared_ptr<void> packed_owner_;  // keeps packed_ alive
   bool packed_nchw_ = false;            // packed for an NCHW (4-D) X
+  std::vector<float> bias_;             // a constant B, padded at creation
+  const void* bias_from_ = nullptr;
   const void* packed_from_ = nullptr;
 };
 
