@@ -5,8 +5,11 @@
 // here, converted to blocks; OpTest runs the reference and the fast kernels.
 // tests/run_all.sh also runs this suite with ONYX_ISA=scalar, so the portable
 // row kernels are checked as well as the AVX2 ones.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "kernels/op_test.h"
 
@@ -185,6 +188,63 @@ TEST(Nchwc, DepthwiseConv) {
   check(k, 55);
 }
 
+// Depthwise rows run in two parts: the positions whose window is inside the
+// row, unchecked 8 at a time, and the rest with both borders together,
+// checked, up to 8 at a time. Widths 1-21 and 33-44 cover rows with no
+// inside part, a rest of every size and borders of more than 8 positions
+// (dilation 3, 7x7: 9 per side); strides 1-3 and asymmetric pads move the
+// span.
+TEST(Nchwc, DepthwiseConvEveryWidthAndBorder) {
+  struct Geo {
+    int64_t K, stride, dilation;
+    std::vector<int64_t> pads;
+  };
+  const Geo geos[] = {{3, 1, 1, {1, 1, 1, 1}}, {5, 1, 1, {2, 2, 2, 2}}, {3, 2, 1, {1, 1, 1, 1}},
+                      {5, 2, 1, {1, 2, 2, 1}}, {3, 1, 2, {2, 2, 2, 2}}, {7, 3, 3, {9, 9, 9, 9}},
+                      {3, 1, 1, {0, 0, 0, 0}}, {1, 1, 1, {0, 0, 0, 0}}};
+  uint32_t seed = 300;
+  std::vector<int64_t> widths;
+  for (int64_t W = 1; W <= 21; ++W) widths.push_back(W);
+  for (int64_t W = 33; W <= 44; ++W) widths.push_back(W);
+  for (const Geo& geo : geos)
+    for (int64_t W : widths) {
+      Case k;
+      k.C = k.M = k.group = 9;  // a partial second block
+      k.H = 3 + W % 4;
+      k.W = W;
+      k.KH = k.KW = geo.K;
+      k.strides = {geo.stride, geo.stride};
+      k.dilations = {geo.dilation, geo.dilation};
+      k.pads = geo.pads;
+      if ((k.W + k.pads[1] + k.pads[3] - (k.KW - 1) * k.dilations[1] - 1) < 0 ||
+          (k.H + k.pads[0] + k.pads[2] - (k.KH - 1) * k.dilations[0] - 1) < 0)
+        continue;  // the window is larger than the padded image
+      k.residual = W % 2 == 0;
+      k.act = W % 3 == 0 ? "Relu" : (W % 3 == 1 ? "HardSwish" : "");
+      SCOPED_TRACE("K " + std::to_string(geo.K) + " stride " + std::to_string(geo.stride) + " dilation " +
+                   std::to_string(geo.dilation) + " W " + std::to_string(W));
+      check(k, seed++);
+    }
+}
+
+// Dense work items over two images, two block pairs and a lone last block,
+// on a map wider than one pointwise chunk and on a tiny one, 1x1 and 3x3.
+TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
+  Case k;
+  k.N = 2;
+  k.C = 16;
+  k.M = 40;  // 5 blocks: two pairs and a lone block
+  for (int64_t K : {1, 3}) {
+    k.KH = k.KW = K;
+    k.pads = std::vector<int64_t>(4, K / 2);
+    k.H = 19;
+    k.W = 23;
+    check(k, static_cast<uint32_t>(400 + K));
+    k.H = k.W = 2;
+    check(k, static_cast<uint32_t>(410 + K));
+  }
+}
+
 TEST(Nchwc, ReordersRoundTrip) {
   for (Shape shape : {Shape{2, 13, 3, 5}, Shape{1, 9, 17, 19}}) {  // the second over 256 pixels: tiled
     Tensor x = random_tensor(DataType::kFloat, shape, 61);
@@ -223,6 +283,58 @@ TEST(Nchwc, MaxPoolMatchesDirect) {
       .attr("ceil_mode", int64_t{1})
       .output("Y", want)
       .run();
+}
+
+// MaxPool rows: borders one position at a time with checks, the inside
+// span four at a time and a rest of 1-3 without. Widths 1-19 with several
+// windows, strides, dilations, pads and ceil_mode, against direct loops.
+TEST(Nchwc, MaxPoolEveryWidthAndWindow) {
+  struct Geo {
+    int64_t K, stride, dilation, pad;
+    bool ceil;
+  };
+  const Geo geos[] = {{3, 2, 1, 1, true}, {3, 2, 1, 0, true}, {2, 2, 1, 0, false}, {3, 1, 1, 1, false},
+                      {5, 1, 2, 2, false}, {3, 3, 1, 1, true}, {1, 1, 1, 0, false}};
+  uint32_t seed = 500;
+  for (const Geo& geo : geos)
+    for (int64_t W = 1; W <= 19; ++W) {
+      const int64_t N = 1, C = 10, H = 2 + W % 5, ext = (geo.K - 1) * geo.dilation + 1;
+      auto out_dim = [&](int64_t in) {
+        const int64_t span = in + 2 * geo.pad - ext;
+        if (span < 0) return int64_t{-1};
+        int64_t o = (geo.ceil ? (span + geo.stride - 1) / geo.stride : span / geo.stride) + 1;
+        if (geo.ceil && (o - 1) * geo.stride >= in + geo.pad) --o;  // a window must start inside
+        return o;
+      };
+      const int64_t OH = out_dim(H), OW = out_dim(W);
+      if (OH < 1 || OW < 1) continue;
+      Tensor x = random_tensor(DataType::kFloat, {N, C, H, W}, seed++);
+      Tensor y(DataType::kFloat, {N, C, OH, OW});
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            float m = std::numeric_limits<float>::lowest();
+            for (int64_t kh = 0; kh < geo.K; ++kh)
+              for (int64_t kw = 0; kw < geo.K; ++kw) {
+                const int64_t ih = oh * geo.stride - geo.pad + kh * geo.dilation;
+                const int64_t iw = ow * geo.stride - geo.pad + kw * geo.dilation;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                m = std::max(m, x.data<float>()[(c * H + ih) * W + iw]);
+              }
+            y.data<float>()[(c * OH + oh) * OW + ow] = m;
+          }
+      SCOPED_TRACE("K " + std::to_string(geo.K) + " stride " + std::to_string(geo.stride) + " W " +
+                   std::to_string(W));
+      OpTest("NchwcMaxPool", 1, "com.onyx")
+          .input("X", to_blocked(x))
+          .attr("kernel_shape", std::vector<int64_t>{geo.K, geo.K})
+          .attr("strides", std::vector<int64_t>{geo.stride, geo.stride})
+          .attr("dilations", std::vector<int64_t>{geo.dilation, geo.dilation})
+          .attr("pads", std::vector<int64_t>(4, geo.pad))
+          .attr("ceil_mode", int64_t{geo.ceil ? 1 : 0})
+          .output("Y", to_blocked(y, 0.f))
+          .run();
+    }
 }
 
 TEST(Nchwc, GlobalAveragePool) {

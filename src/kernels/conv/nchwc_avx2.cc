@@ -2,6 +2,8 @@
 // register is one channel block.
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "kernels/conv/nchwc.h"
 
 namespace onyx::nchwc {

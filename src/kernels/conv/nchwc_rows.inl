@@ -242,23 +242,90 @@ static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   }
 }
 
-// Eight positions at a time, the rest in one step of 1-7 (a 7-wide row is
-// one step of 7, not 4 + 1 + 1 + 1: a lone position is one FMA chain,
-// latency-bound).
+// Positions of a row whose window lies horizontally inside the image for
+// every kernel column: [*lo, *hi). The others (the borders) read padding.
+static void inside_span(const ConvGeo& g, int64_t sw, int64_t* lo, int64_t* hi) {
+  // ow * sw - PL >= 0, and ow * sw - PL + (KW - 1) * DW <= W - 1.
+  const int64_t first = std::min(g.OW, (g.PL + sw - 1) / sw);
+  const int64_t last = g.W - 1 + g.PL - (g.KW - 1) * g.DW;  // bound on ow * sw
+  *lo = first;
+  *hi = last < 0 ? first : std::clamp(last / sw + 1, first, g.OW);
+}
+
+// Depthwise at the borders: P positions of the row, anywhere in it (the
+// left and the right border together), each tap checked. Several positions
+// per call keep several FMA chains in flight: a lone border position would
+// be one dependent chain, latency-bound.
+template <int P>
+static void dw_gather(const DwRowArgs& a, int64_t oh, const int64_t* ows) {
+  using V = typename Ops::V;
+  const ConvGeo& g = *a.g;
+  V acc[P];
+  const V b = Ops::load(a.bias);
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) acc[p] = b;
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+    if (ih < 0 || ih >= g.H) continue;
+    const float* xrow = a.x + ih * g.W * kBlock;
+    for (int64_t kw = 0; kw < g.KW; ++kw) {
+      const V wv = Ops::load(a.w + (kh * g.KW + kw) * kBlock);
+#pragma GCC unroll 8
+      for (int p = 0; p < P; ++p) {
+        const int64_t iw = ows[p] * g.SW - g.PL + kw * g.DW;
+        acc[p] = Ops::fma(Ops::load(iw >= 0 && iw < g.W ? xrow + iw * kBlock : a.zeros), wv, acc[p]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) {
+    const int64_t o = ows[p] * kBlock;
+    if (a.z) acc[p] = Ops::add(acc[p], Ops::load(a.z + o));
+    if (a.relu) acc[p] = Ops::max0(acc[p]);
+    Ops::store(a.y + o, acc[p]);
+  }
+}
+
+static void dw_gather_n(const DwRowArgs& a, int64_t oh, const int64_t* ows, int64_t n) {
+  switch (n) {
+    case 8: return dw_gather<8>(a, oh, ows);
+    case 7: return dw_gather<7>(a, oh, ows);
+    case 6: return dw_gather<6>(a, oh, ows);
+    case 5: return dw_gather<5>(a, oh, ows);
+    case 4: return dw_gather<4>(a, oh, ows);
+    case 3: return dw_gather<3>(a, oh, ows);
+    case 2: return dw_gather<2>(a, oh, ows);
+    case 1: return dw_gather<1>(a, oh, ows);
+    default: return;
+  }
+}
+
+// A row in two parts: the positions whose window is inside the image
+// horizontally run dw_positions' unchecked path eight at a time; the rest
+// (fewer than 8 of those, and the border positions of both ends) run
+// together through dw_gather, each tap checked, in as few steps of up to 8
+// as they need, of even sizes (a lone position is one FMA chain,
+// latency-bound). On small maps this matters: a 14-wide row in steps of 8
+// from the left touched a border in every step and ran all of it checked;
+// now it is one step of 8 unchecked and one of 6 (4 inside, 2 border).
 template <int kSW>
 static void dw_row_sw(const DwRowArgs& a, int64_t oh) {
-  const int64_t OW = a.g->OW;
-  int64_t ow = 0;
-  for (; ow + 8 <= OW; ow += 8) dw_positions<8, kSW>(a, oh, ow);
-  switch (OW - ow) {
-    case 7: return dw_positions<7, kSW>(a, oh, ow);
-    case 6: return dw_positions<6, kSW>(a, oh, ow);
-    case 5: return dw_positions<5, kSW>(a, oh, ow);
-    case 4: return dw_positions<4, kSW>(a, oh, ow);
-    case 3: return dw_positions<3, kSW>(a, oh, ow);
-    case 2: return dw_positions<2, kSW>(a, oh, ow);
-    case 1: return dw_positions<1, kSW>(a, oh, ow);
-    default: return;
+  const ConvGeo& g = *a.g;
+  const int64_t OW = g.OW;
+  int64_t lo, hi;
+  inside_span(g, kSW ? kSW : g.SW, &lo, &hi);
+  int64_t ow = lo;
+  for (; ow + 8 <= hi; ow += 8) dw_positions<8, kSW>(a, oh, ow);
+  // The rest in order: [0, lo), [ow, OW).
+  const int64_t left = lo, rest = left + (OW - ow);
+  if (rest == 0) return;
+  const int64_t steps = (rest + 7) / 8, base = rest / steps, extra = rest % steps;
+  int64_t pos[8];
+  int64_t k = 0;  // index into the rest
+  for (int64_t s = 0; s < steps; ++s) {
+    const int64_t n = base + (s < extra ? 1 : 0);
+    for (int64_t i = 0; i < n; ++i, ++k) pos[i] = k < left ? k : ow + (k - left);
+    dw_gather_n(a, oh, pos, n);
   }
 }
 
@@ -270,23 +337,52 @@ static void dw_row_impl(const DwRowArgs& a, int64_t oh) {
   }
 }
 
-// Max pooling, one output row of one channel block: a vector max over the
-// taps inside the image. max(v, m) keeps m when v is NaN (MaxPool ignores NaN).
-static void max_pool_row_impl(const PoolRowArgs& a, int64_t oh) {
+// Max pooling of positions [ow0, ow0 + P) of row oh over the window rows
+// [kh0, kh1) (those inside the image). kChecked: some taps may fall outside
+// the row (the borders), and are skipped. max(v, m) keeps m when v is NaN
+// (MaxPool ignores NaN).
+template <int P, bool kChecked>
+static void max_pool_positions(const PoolRowArgs& a, int64_t oh, int64_t ow0, int64_t kh0, int64_t kh1) {
   using V = typename Ops::V;
   const ConvGeo& g = *a.g;
-  for (int64_t ow = 0; ow < g.OW; ++ow) {
-    V m = Ops::lowest();
-    const int64_t iw0 = ow * g.SW - g.PL;
-    for (int64_t kh = 0; kh < g.KH; ++kh) {
-      const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
-      if (ih < 0 || ih >= g.H) continue;
-      const float* xrow = a.x + ih * g.W * kBlock;
-      for (int64_t kw = 0; kw < g.KW; ++kw) {
-        const int64_t iw = iw0 + kw * g.DW;
-        if (iw >= 0 && iw < g.W) m = Ops::max(Ops::load(xrow + iw * kBlock), m);
+  V m[P];
+#pragma GCC unroll 4
+  for (int p = 0; p < P; ++p) m[p] = Ops::lowest();
+  for (int64_t kh = kh0; kh < kh1; ++kh) {
+    const float* xrow = a.x + (oh * g.SH - g.PT + kh * g.DH) * g.W * kBlock;
+    for (int64_t kw = 0; kw < g.KW; ++kw) {
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p) {
+        const int64_t iw = (ow0 + p) * g.SW - g.PL + kw * g.DW;
+        if (!kChecked || (iw >= 0 && iw < g.W)) m[p] = Ops::max(Ops::load(xrow + iw * kBlock), m[p]);
       }
     }
-    Ops::store(a.y + ow * kBlock, m);
   }
+#pragma GCC unroll 4
+  for (int p = 0; p < P; ++p) Ops::store(a.y + (ow0 + p) * kBlock, m[p]);
+}
+
+// Max pooling, one output row of one channel block: the window rows inside
+// the image are found once; the positions inside horizontally run four at a
+// time without checks (four independent max chains: one position's chain of
+// KH x KW dependent maxes is latency-bound), the borders one at a time with.
+static void max_pool_row_impl(const PoolRowArgs& a, int64_t oh) {
+  const ConvGeo& g = *a.g;
+  const int64_t ih0 = oh * g.SH - g.PT;
+  int64_t kh0 = 0, kh1 = g.KH;
+  while (kh0 < kh1 && ih0 + kh0 * g.DH < 0) ++kh0;
+  while (kh1 > kh0 && ih0 + (kh1 - 1) * g.DH >= g.H) --kh1;
+  int64_t lo, hi;
+  inside_span(g, g.SW, &lo, &hi);
+  int64_t ow = 0;
+  for (; ow < lo; ++ow) max_pool_positions<1, true>(a, oh, ow, kh0, kh1);
+  for (; ow + 4 <= hi; ow += 4) max_pool_positions<4, false>(a, oh, ow, kh0, kh1);
+  switch (hi - ow) {
+    case 3: max_pool_positions<3, false>(a, oh, ow, kh0, kh1); break;
+    case 2: max_pool_positions<2, false>(a, oh, ow, kh0, kh1); break;
+    case 1: max_pool_positions<1, false>(a, oh, ow, kh0, kh1); break;
+    default: break;
+  }
+  ow = std::max(ow, hi);
+  for (; ow < g.OW; ++ow) max_pool_positions<1, true>(a, oh, ow, kh0, kh1);
 }
