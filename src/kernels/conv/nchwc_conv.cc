@@ -80,6 +80,10 @@ namespace {
 
 using nchwc::kBlock;
 
+// Depthwise convolutions whose input is at most this wide run on a copy of
+// each block with a zero border (NchwcConvFast::run says why).
+constexpr int64_t kDwPadMaxWidth = 32;
+
 // Bound on NchwcReorderOutput's `channels` (an attribute of an untrusted
 // file): keeps blocks(channels) and the output size far from overflow.
 constexpr int64_t kMaxChannels = int64_t{1} << 40;
@@ -348,6 +352,45 @@ class NchwcConvFast final : public Kernel {
 
     if (dw) {
       const int64_t taps = geo.KH * geo.KW * kBlock;
+      // Small maps (mobilenet's 7x7 to 28x28): most positions of a row are
+      // within KW / 2 of a border and would run the checked path. Each
+      // block's input is copied instead into a buffer with a zero border as
+      // wide as the pads, so every tap is inside and unchecked: the copy is
+      // one load and store per input pixel against KH x KW multiply-adds per
+      // output pixel. Larger maps have few border positions and skip it, and
+      // so do pads wider than the window (a file's pads are untrusted: the
+      // buffer stays within a few times the input block's size).
+      const int64_t pad_h = g.pad_begin[0] + g.pad_end[0], pad_w = g.pad_begin[1] + g.pad_end[1];
+      if (geo.W <= kDwPadMaxWidth && pad_h + pad_w > 0 && pad_h <= geo.KH * geo.DH && pad_w <= geo.KW * geo.DW) {
+        nchwc::ConvGeo pg = geo;
+        pg.H = geo.H + pad_h;
+        pg.W = geo.W + pad_w;
+        pg.PT = pg.PL = 0;
+        const int64_t padded_plane = pg.H * pg.W * kBlock, row_floats = geo.W * kBlock;
+        parallel_for(pool, N * Mb, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, geo.OH * geo.OW * taps)),
+                     [&](int64_t i0, int64_t i1) {
+          // Zeroed once: the border is never written, the inside is
+          // overwritten by each block in turn.
+          std::vector<float> buf(static_cast<size_t>(padded_plane), 0.f);
+          for (int64_t blk = i0; blk < i1; ++blk) {
+            const int64_t cb = blk % Mb;
+            const float* src = xp + blk * in_plane;
+            for (int64_t h = 0; h < geo.H; ++h)
+              std::memcpy(buf.data() + ((h + geo.PT) * pg.W + geo.PL) * kBlock, src + h * row_floats,
+                          static_cast<size_t>(row_floats) * sizeof(float));
+            float* yb = yp + blk * out_plane;
+            nchwc::DwRowArgs a{&pg,   buf.data(), packed + cb * taps, bias.data() + cb * kBlock, zeros, nullptr,
+                               nullptr, relu};
+            for (int64_t oh = 0; oh < geo.OH; ++oh) {
+              a.y = yb + oh * geo.OW * kBlock;
+              a.z = zp ? zp + blk * out_plane + oh * geo.OW * kBlock : nullptr;
+              dw_row_(a, oh);
+            }
+            if (other_act) ukernel::apply_activation(yb, out_plane, conv_.epi);
+          }
+        });
+        return;
+      }
       parallel_for(pool, N * Mb * geo.OH, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, geo.OW * taps)),
                    [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i) {

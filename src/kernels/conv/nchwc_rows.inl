@@ -316,6 +316,21 @@ static void dw_row_sw(const DwRowArgs& a, int64_t oh) {
   inside_span(g, kSW ? kSW : g.SW, &lo, &hi);
   int64_t ow = lo;
   for (; ow + 8 <= hi; ow += 8) dw_positions<8, kSW>(a, oh, ow);
+  if (lo == 0 && hi == OW) {
+    // No border (a zero-bordered copy of the input, see NchwcConvFast): the
+    // rest, 1-7 positions, in one unchecked step (a 7-wide rest is one step
+    // of 7, not 4 + 2 + 1).
+    switch (OW - ow) {
+      case 7: return dw_positions<7, kSW>(a, oh, ow);
+      case 6: return dw_positions<6, kSW>(a, oh, ow);
+      case 5: return dw_positions<5, kSW>(a, oh, ow);
+      case 4: return dw_positions<4, kSW>(a, oh, ow);
+      case 3: return dw_positions<3, kSW>(a, oh, ow);
+      case 2: return dw_positions<2, kSW>(a, oh, ow);
+      case 1: return dw_positions<1, kSW>(a, oh, ow);
+      default: return;
+    }
+  }
   // The rest in order: [0, lo), [ow, OW).
   const int64_t left = lo, rest = left + (OW - ow);
   if (rest == 0) return;
