@@ -188,13 +188,14 @@ TEST(Nchwc, DepthwiseConv) {
   check(k, 55);
 }
 
-// Depthwise rows run in two parts: the positions whose window is inside the
-// row, unchecked 8 at a time, and the rest with both borders together,
-// checked, up to 8 at a time. Inputs up to 32 wide are first copied into a
-// zero-bordered buffer and run unchecked throughout. Widths 1-21 (the copy)
-// and 33-44 (borders in place) cover rows with no inside part, a rest of
-// every size and borders of more than 8 positions (dilation 3, 7x7: 9 per
-// side); strides 1-3 and asymmetric pads move the span.
+// Depthwise rows run in parts: the positions whose window is inside the
+// row, unchecked (8 at a time and a rest of 1-7), and both borders together,
+// checked, up to 8 at a time. Inputs up to 32 wide (unless the stride makes
+// the copy too dear: 3x3 with stride 2) are first copied into a
+// zero-bordered buffer and run unchecked throughout. Widths 1-21 (mostly
+// the copy) and 33-44 (borders in place) cover rows with no inside part, a
+// rest of every size and borders of more than 8 positions (dilation 3, 7x7:
+// 9 per side); strides 1-3 and asymmetric pads move the span.
 TEST(Nchwc, DepthwiseConvEveryWidthAndBorder) {
   struct Geo {
     int64_t K, stride, dilation;
