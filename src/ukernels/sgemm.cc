@@ -375,14 +375,17 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
           if (b_per_item) pack_operand_panel(item_b, B, N, n0 / NR + jp, kb * kKc, kc, NR);
           const float* bp = b_per_item ? item_b : b_panel(kb, n0 / NR + jp);
           const int64_t nj = std::min<int64_t>(NR, cols - jp * NR);
-          // The next B panel, fetched a slice per tile while this one is in
-          // use: a packed weight panel comes from L3 or DRAM, and its first
-          // tile would otherwise wait on 16-32 KiB of misses.
+          // The next B panel (of this K block, else the item's first of the
+          // next one), fetched a slice per tile while this one is in use: a
+          // packed weight panel comes from L3 or DRAM, and its first tile
+          // would otherwise wait on 16-32 KiB of misses.
           const char* next_b = nullptr;
           int64_t next_lines = 0, lines_per_tile = 0;
-          if (!b_per_item && jp + 1 < npanels) {
-            next_b = reinterpret_cast<const char*>(b_panel(kb, n0 / NR + jp + 1));
-            next_lines = kc * NR * static_cast<int64_t>(sizeof(float)) / 64;
+          if (!b_per_item && (jp + 1 < npanels || kb + 1 < kblocks)) {
+            const bool same_block = jp + 1 < npanels;
+            next_b = reinterpret_cast<const char*>(same_block ? b_panel(kb, n0 / NR + jp + 1) : b_panel(kb + 1, n0 / NR));
+            const int64_t next_kc = same_block ? kc : std::min(kKc, K - (kb + 1) * kKc);
+            next_lines = next_kc * NR * static_cast<int64_t>(sizeof(float)) / 64;
             lines_per_tile = (next_lines + mpanels - 1) / mpanels;
           }
           for (int64_t ip = 0; ip < mpanels; ++ip) {
