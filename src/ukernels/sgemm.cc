@@ -61,9 +61,13 @@ const SgemmKernel kKernels[] = {
 // reused from L1 across the row panels. Raw A operands larger than the packing
 // budget are cut into slices of a multiple of kMc rows.
 constexpr int64_t kMc = 120;
-// The most rows one work item takes (240 KiB of packed A per K block; L2 is
-// 1 MiB per core on the machines measured).
-constexpr int64_t kMcMax = 240;
+// The most rows one work item takes. An item revisits its whole C block
+// (rows x kNc floats) once per K block, beside its A block, so both must stay
+// in L2 (1 MiB per core on the machines measured): 144 rows is 288 KiB of C
+// and 144 KiB of A. Up to 240 rows when B is not pre-packed: with a single
+// row block each item packs its own B panels (see b_per_item), which saves
+// a whole pass over B.
+constexpr int64_t kMcMax = 144, kMcMaxRawB = 240;
 // Columns per work item: a multiple of every NR (8, 16, 32).
 constexpr int64_t kNc = 512;
 
@@ -294,14 +298,14 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
   // the threads finish within about one item of each other, so a call of a
   // few large items left one thread idle for much of it.
   int threads = pool ? pool->num_threads() : 1;
-  // Row blocks: as few as fit L2 (at most kMcMax rows, 240 KiB of packed A
-  // per K block), of equal size. Every row block streams all of B once more,
-  // so M = 128 as 120 + 8 rows read B twice for 6% of the work, and the
-  // 8-row item ran at a third of the rate (a 2-row edge panel). With one row
-  // block and B not pre-packed, each work item packs its own B panels (see
-  // b_per_item) and every panel is packed once.
+  // Row blocks: as few as fit L2 (at most kMcMax rows), of equal size. Every
+  // row block streams all of B once more, so M = 128 as 120 + 8 rows read B
+  // twice for 6% of the work, and the 8-row item ran at a third of the rate
+  // (a 2-row edge panel). With one row block and B not pre-packed, each work
+  // item packs its own B panels (see b_per_item) and every panel is packed once.
   auto even_rows = [&](int64_t blocks) { return ((M + blocks - 1) / blocks + 11) / 12 * 12; };
-  int64_t mblocks_want = (M + kMcMax - 1) / kMcMax;
+  const int64_t mc_max = !B.packed && M <= kMcMaxRawB ? kMcMaxRawB : kMcMax;
+  int64_t mblocks_want = (M + mc_max - 1) / mc_max;
   int64_t mc = mblocks_want == 1 ? M : even_rows(mblocks_want), nc = kNc;
   auto items = [&] { return ((M + mc - 1) / mc) * ((N + nc - 1) / nc); };
   // Too few items to keep every thread busy (M = 128, N = 768): narrower
