@@ -20,36 +20,54 @@ namespace onyx::ukernel {
 
 void sgemm_tile_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
 void sgemm_tile_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+void sgemm_tile_rows_avx2(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                          bool accumulate);
+void sgemm_tile_rows_avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                            bool accumulate);
 void bias_relu_rows_avx2(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* row_bias,
                          const float* col_bias, bool relu);
 
 namespace {
 
 // Portable microkernel: 4 x 8, plain loops the compiler may vectorise.
-void sgemm_tile_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+// A packed (a[k * 4 + i]) or as 4 rows of a row-major matrix (a[i * lda + k]).
+template <bool kRowsA>
+void sgemm_tile_scalar_impl(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                            bool accumulate) {
   constexpr int MR = 4, NR = 8;
   float acc[MR][NR] = {};
   for (int64_t k = 0; k < kc; ++k) {
     for (int i = 0; i < MR; ++i)
-      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
-    a += MR;
+      for (int j = 0; j < NR; ++j) acc[i][j] += (kRowsA ? a[i * lda] : a[i]) * b[j];
+    a += kRowsA ? 1 : MR;
     b += NR;
   }
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
+void sgemm_tile_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  sgemm_tile_scalar_impl<false>(kc, a, 0, b, c, ldc, accumulate);
+}
 
 const SgemmKernel kKernels[] = {
-    {Isa::kScalar, 4, 8, sgemm_tile_scalar},
-    {Isa::kAvx2, 6, 16, sgemm_tile_avx2},
-    {Isa::kAvx512, 12, 32, sgemm_tile_avx512},
+    {Isa::kScalar, 4, 8, sgemm_tile_scalar, sgemm_tile_scalar_impl<true>},
+    {Isa::kAvx2, 6, 16, sgemm_tile_avx2, sgemm_tile_rows_avx2},
+    {Isa::kAvx512, 12, 32, sgemm_tile_avx512, sgemm_tile_rows_avx512},
 };
 
 // Rows per work item: a multiple of every MR (4, 6, 12) so packed-A panels
 // line up with work items. 120 rows x 256 k x 4 B = 120 KiB of packed A per
 // block: it stays in L2 while the B micro-panel (256 x NR floats = 16-32 KiB) is
-// reused from L1 across the row panels.
+// reused from L1 across the row panels. Raw A operands larger than the packing
+// budget are cut into slices of a multiple of kMc rows.
 constexpr int64_t kMc = 120;
+// The most rows one work item takes. An item revisits its whole C block
+// (rows x kNc floats) once per K block, beside its A block, so both must stay
+// in L2 (1 MiB per core on the machines measured): 144 rows is 288 KiB of C
+// and 144 KiB of A. Up to 240 rows when B is not pre-packed: with a single
+// row block each item packs its own B panels (see b_per_item), which saves
+// a whole pass over B.
+constexpr int64_t kMcMax = 144, kMcMaxRawB = 240;
 // Columns per work item: a multiple of every NR (8, 16, 32).
 constexpr int64_t kNc = 512;
 
@@ -280,14 +298,21 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
   // the threads finish within about one item of each other, so a call of a
   // few large items left one thread idle for much of it.
   int threads = pool ? pool->num_threads() : 1;
-  // B not pre-packed and M up to 2 * kMc: one row block of up to 240 rows
-  // (240 KiB of packed A per K block, within L2), so that each work item
-  // packs its own B panels (see b_per_item) and every panel is packed once.
-  int64_t mc = !B.packed && M <= 2 * kMc ? (M + 11) / 12 * 12 : kMc, nc = kNc;
+  // Row blocks: as few as fit L2 (at most kMcMax rows), of equal size. Every
+  // row block streams all of B once more, so M = 128 as 120 + 8 rows read B
+  // twice for 6% of the work, and the 8-row item ran at a third of the rate
+  // (a 2-row edge panel). With one row block and B not pre-packed, each work
+  // item packs its own B panels (see b_per_item) and every panel is packed once.
+  auto even_rows = [&](int64_t blocks) { return ((M + blocks - 1) / blocks + 11) / 12 * 12; };
+  const int64_t mc_max = !B.packed && M <= kMcMaxRawB ? kMcMaxRawB : kMcMax;
+  int64_t mblocks_want = (M + mc_max - 1) / mc_max;
+  int64_t mc = mblocks_want == 1 ? M : even_rows(mblocks_want), nc = kNc;
   auto items = [&] { return ((M + mc - 1) / mc) * ((N + nc - 1) / nc); };
+  // Too few items to keep every thread busy (M = 128, N = 768): narrower
+  // column blocks first (each still reuses the L2-resident A block), then
+  // more row blocks, again of equal size.
   while (threads > 1 && items() < 12 * threads && nc > 4 * NR) nc /= 2;
-  while (threads > 1 && items() < 12 * threads && mc > 2 * 12) mc /= 2;
-  mc = std::max<int64_t>(mc / 12 * 12, 12);  // keep a multiple of every MR
+  while (threads > 1 && items() < 4 * threads && mc > 24) mc = even_rows(++mblocks_want);
   const int64_t mblocks = (M + mc - 1) / mc, nblocks = (N + nc - 1) / nc;
   const int64_t kblocks = (K + kKc - 1) / kKc;
   const int64_t mpanels_all = (M + MR - 1) / MR, npanels_all = (N + NR - 1) / NR;
@@ -297,7 +322,17 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
   Scratch& s = tls_scratch;
   const float* apack = nullptr;
   const float* bpack = nullptr;
-  if (!A.packed) {
+  // A plain row-major A (an activation times a weight) with few columns of B
+  // is not packed at all: the microkernel reads its rows where they are
+  // (tile_rows). Packing is a pass over all of A plus one more wait for the
+  // threads, paid once per N columns: ~5% of a 128 x 768 x 768 product. Read
+  // in place, A's six row streams cost the tile loop 2-4% (measured with the
+  // tile loop alone, A in L2), so past ~1024 columns packing is cheaper.
+  // Only an edge panel (fewer than MR rows left) is packed, per work item,
+  // so the kernel never reads past the last row.
+  constexpr int64_t kDirectAMaxN = 1024;
+  const bool direct_a = !A.packed && A.row_major_rk && A.scale == 1.f && N <= kDirectAMaxN;
+  if (!A.packed && !direct_a) {
     float* buf = s.get_a(static_cast<size_t>(mpanels_all * MR * K));
     pack_whole(buf, A, M, K, MR, pool);
     apack = buf;
@@ -326,6 +361,7 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
 
   parallel_for(pool, mblocks * nblocks, 1, [&](int64_t w0, int64_t w1) {
     alignas(64) float tmp[32 * 32];
+    alignas(64) float edge_a[12 * kKc];  // direct A: the packed edge panel (MR <= 12)
     for (int64_t w = w0; w < w1; ++w) {
       // Column-major over items so consecutive items share a B block.
       const int64_t mb = w % mblocks, nb = w / mblocks;
@@ -339,16 +375,43 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
         // One panel of this K block at a time (kc x NR floats: L1), used by
         // all the item's row panels right after it is packed.
         float* item_b = b_per_item ? tls_item_scratch.get_b(static_cast<size_t>(NR * kc)) : nullptr;
+        const int64_t full_panels = rows / MR;
+        if (direct_a && full_panels < mpanels)
+          pack_panels(edge_a, A.x, A.ld, true, M, m0 + full_panels * MR, MR, kb * kKc, kc, MR, 1.f);
         for (int64_t jp = 0; jp < npanels; ++jp) {
           if (b_per_item) pack_operand_panel(item_b, B, N, n0 / NR + jp, kb * kKc, kc, NR);
           const float* bp = b_per_item ? item_b : b_panel(kb, n0 / NR + jp);
           const int64_t nj = std::min<int64_t>(NR, cols - jp * NR);
+          // The next B panel (of this K block, else the item's first of the
+          // next one), fetched a slice per tile while this one is in use: a
+          // packed weight panel comes from L3 or DRAM, and its first tile
+          // would otherwise wait on 16-32 KiB of misses.
+          const char* next_b = nullptr;
+          int64_t next_lines = 0, lines_per_tile = 0;
+          if (!b_per_item && (jp + 1 < npanels || kb + 1 < kblocks)) {
+            const bool same_block = jp + 1 < npanels;
+            next_b = reinterpret_cast<const char*>(same_block ? b_panel(kb, n0 / NR + jp + 1) : b_panel(kb + 1, n0 / NR));
+            const int64_t next_kc = same_block ? kc : std::min(kKc, K - (kb + 1) * kKc);
+            next_lines = next_kc * NR * static_cast<int64_t>(sizeof(float)) / 64;
+            lines_per_tile = (next_lines + mpanels - 1) / mpanels;
+          }
           for (int64_t ip = 0; ip < mpanels; ++ip) {
-            const float* ap = a_panel(kb, m0 / MR + ip);
+            for (int64_t l = ip * lines_per_tile, e = std::min(next_lines, l + lines_per_tile); l < e; ++l)
+              __builtin_prefetch(next_b + l * 64, 0, 3);
             const int64_t mi = std::min<int64_t>(MR, rows - ip * MR);
             float* ct = C + (m0 + ip * MR) * ldc + n0 + jp * NR;
-            if (mi == MR && nj == NR) {
+            const float* ap = !direct_a ? a_panel(kb, m0 / MR + ip) : mi < MR ? edge_a : nullptr;
+            const float* arows = direct_a ? A.x + (m0 + ip * MR) * A.ld + kb * kKc : nullptr;
+            if (!ap && nj == NR) {
+              kern.tile_rows(kc, arows, A.ld, bp, ct, ldc, acc);
+            } else if (mi == MR && nj == NR) {
               kern.tile(kc, ap, bp, ct, ldc, acc);
+            } else if (!ap) {
+              // Direct A, columns past N: full rows into a scratch tile.
+              if (acc)
+                for (int64_t i = 0; i < mi; ++i) std::memcpy(tmp + i * NR, ct + i * ldc, sizeof(float) * nj);
+              kern.tile_rows(kc, arows, A.ld, bp, tmp, NR, acc);
+              for (int64_t i = 0; i < mi; ++i) std::memcpy(ct + i * ldc, tmp + i * NR, sizeof(float) * nj);
             } else {
               // Edge tile: compute into a full-size scratch tile, copy the valid part.
               if (acc)

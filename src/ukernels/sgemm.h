@@ -43,6 +43,8 @@ struct SgemmKernel {
   int mr, nr;
   // c[0..mr)[0..nr) (+)= sum_k a[k*mr + i] * b[k*nr + j]; ldc in floats.
   void (*tile)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+  // The same with A as mr rows of a row-major matrix: a[i * lda + k].
+  void (*tile_rows)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate);
 };
 const SgemmKernel& sgemm_kernel(Isa isa);
 

@@ -22,7 +22,12 @@ using Ops = Avx512Ops;
 }  // namespace
 
 void sgemm_tile_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
-  sgemm_tile_impl<Avx512Ops, 12, 2>(kc, a, b, c, ldc, accumulate);
+  sgemm_tile_impl<Avx512Ops, 12, 2>(kc, a, 0, b, c, ldc, accumulate);
+}
+
+void sgemm_tile_rows_avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                          bool accumulate) {
+  sgemm_tile_impl<Avx512Ops, 12, 2, true>(kc, a, lda, b, c, ldc, accumulate);
 }
 
 }  // namespace onyx::ukernel

@@ -45,6 +45,9 @@ TEST(Sgemm, MatchesReferenceOnEveryIsa) {
       {5, 7, 0, false, false, 1, 0.5f},
       // M = 1: the matrix-vector path, both layouts of B, with beta.
       {1, 37, 50, false, false, 1, 0},   {1, 37, 50, true, true, 0.5f, 1}, {1, 300, 9, false, true, 1, -1},
+      // Row-major A is read in place (tile_rows) unless alpha != 1; edge
+      // panels of 1..MR-1 rows; three equal row blocks (M > 240).
+      {9, 20, 30, false, false, 0.5f, 0}, {487, 35, 40, false, false, 1, 0}, {245, 50, 33, false, true, 1, 1},
       // Raw operands over the whole-packing budget: cut into column / row slices.
       {7, 1030, 4100, false, false, 1, 0.5f}, {1030, 5, 4100, true, false, 1, 0},
   };
@@ -71,7 +74,11 @@ TEST(Sgemm, MatchesReferenceOnEveryIsa) {
 TEST(Sgemm, PackedOperandsAndEpilogue) {
   ThreadPool pool(2);
   for (Isa isa : isas()) {
-    for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{64, 100, 300}, {7, 33, 5}, {130, 20, 600}}) {
+    for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{64, 100, 300}, {7, 33, 5}, {130, 20, 600},
+                               // Pre-packed B: one row block of 128 rows (not 120 + 8), split
+                               // into equal row blocks at 2 threads when N is narrow; two
+                               // equal row blocks past 240 rows.
+                               {128, 48, 70}, {250, 40, 300}}) {
       auto A = random_vec(static_cast<size_t>(M * K), 4);
       auto B = random_vec(static_cast<size_t>(K * N), 5);
       auto bias_n = random_vec(static_cast<size_t>(N), 6);
