@@ -42,6 +42,11 @@ void unpoison(void* p, size_t n) {
 // cache, say) shifts every later request by one, and matching only the exact
 // position would send the rest of the run to the allocator.
 constexpr size_t kLookAhead = 8;
+// Runs with more requests than this go without an arena (real models make
+// 50-300 a run): the recording stays small, and so does plan_arena's work.
+constexpr size_t kMaxRecorded = 1 << 14;
+// plan_arena gives up past this many pairs of buffers living at the same time.
+constexpr size_t kMaxOverlaps = size_t{1} << 20;
 
 size_t round_up(size_t n) { return (n + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment; }
 
@@ -56,40 +61,49 @@ ArenaLayout plan_arena(std::span<const BufferRequest> requests) {
     const BufferRequest& r = requests[i];
     if (r.bytes > 0 && r.end != kNeverFreed && r.end > r.start) order.push_back(i);
   }
+  // Who lives at the same time as whom: a sweep over the start events. Each
+  // buffer then looks only at its own neighbours, few in a real run (the
+  // buffers live across one step), instead of at every buffer placed.
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return requests[a].start < requests[b].start; });
+  std::vector<std::vector<uint32_t>> neighbours(requests.size());
+  size_t pairs = 0;
+  for (size_t a = 0; a < order.size(); ++a) {
+    const size_t i = order[a];
+    for (size_t b = a + 1; b < order.size() && requests[order[b]].start < requests[i].end; ++b) {
+      // A run where everything lives with everything gains nothing from a
+      // plan, and the pairs would cost more memory than the arena saves.
+      if (++pairs > kMaxOverlaps) return ArenaLayout{std::vector<size_t>(requests.size(), kNotInArena), 0};
+      neighbours[i].push_back(static_cast<uint32_t>(order[b]));
+      neighbours[order[b]].push_back(static_cast<uint32_t>(i));
+    }
+  }
   // Largest first: the big buffers set the arena's shape, the small ones fill
   // the holes between them.
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     if (requests[a].bytes != requests[b].bytes) return requests[a].bytes > requests[b].bytes;
     return a < b;
   });
-  struct Placed {
-    size_t offset, end;
-    uint64_t start, stop;  // lifetime
-  };
-  std::vector<Placed> placed;  // by offset
-  placed.reserve(order.size());
+  std::vector<std::pair<size_t, size_t>> taken;  // [offset, end) of placed neighbours
   for (size_t i : order) {
-    const BufferRequest& r = requests[i];
-    const size_t size = round_up(r.bytes);
+    const size_t size = round_up(requests[i].bytes);
+    taken.clear();
+    for (uint32_t j : neighbours[i])
+      if (out.offsets[j] != kNotInArena) taken.emplace_back(out.offsets[j], out.offsets[j] + round_up(requests[j].bytes));
+    std::sort(taken.begin(), taken.end());
+    // `top` is the highest end among the ranges below, so [top, next offset)
+    // is free of every buffer live at the same time.
     size_t best = kNotInArena, best_gap = SIZE_MAX, top = 0;
-    // Walk the buffers live at the same time in offset order; `top` is the
-    // highest end among those below, so [top, p.offset) is free of them.
-    for (const Placed& p : placed) {
-      if (!(p.start < r.end && r.start < p.stop)) continue;
-      if (p.offset >= top) {
-        const size_t gap = p.offset - top;
+    for (const auto& [offset, end] : taken) {
+      if (offset >= top) {
+        const size_t gap = offset - top;
         if (gap >= size && gap < best_gap) {
           best_gap = gap;
           best = top;
         }
       }
-      top = std::max(top, p.end);
+      top = std::max(top, end);
     }
     if (best == kNotInArena) best = top;
-    const Placed np{best, best + size, r.start, r.end};
-    placed.insert(std::upper_bound(placed.begin(), placed.end(), np,
-                                   [](const Placed& a, const Placed& b) { return a.offset < b.offset; }),
-                  np);
     out.offsets[i] = best;
     out.bytes = std::max(out.bytes, best + size);
   }
@@ -157,8 +171,12 @@ void* RunAllocator::alloc(size_t bytes) {
   if (own && recording_) {
     void* p = base_->alloc(bytes);
     std::lock_guard<std::mutex> lk(mu_);
-    recorded_.emplace(p, trace_.size());
-    trace_.push_back({bytes, clock_++, kNeverFreed});
+    if (trace_.size() < kMaxRecorded) {
+      recorded_.emplace(p, trace_.size());
+      trace_.push_back({bytes, clock_++, kNeverFreed});
+    } else {
+      too_many_ = true;
+    }
     return p;
   }
   if (arena_lo_ != 0) {
@@ -221,7 +239,10 @@ void RunAllocator::end_run(bool ok) {
     recorded = recording_;
     recording_ = false;
     if (recorded) {
-      trace.swap(trace_);
+      // Too many requests: an empty recording, so later runs of this
+      // signature neither record again nor take an arena.
+      if (!too_many_) trace.swap(trace_);
+      trace_.clear();
       recorded_.clear();
     }
     // Buffers still live (an arena buffer the caller got hold of) keep the

@@ -113,6 +113,7 @@ class RunAllocator final : public Allocator {
   mutable std::mutex mu_;
   // Recording.
   bool recording_ = false;
+  bool too_many_ = false;  // more requests than a plan takes
   uint64_t clock_ = 0;
   std::vector<BufferRequest> trace_;
   std::unordered_map<void*, size_t> recorded_;  // live recorded pointer -> trace index

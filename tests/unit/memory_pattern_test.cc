@@ -211,6 +211,26 @@ TEST(RunAllocator, CacheIsBoundedAndLeastRecentlyUsedGoesFirst) {
   EXPECT_EQ(cache.stats().plans_cached, 4u);
 }
 
+TEST(RunAllocator, RunsWithTooManyRequestsGoWithoutAnArena) {
+  // Past 2^14 requests a run is not planned: the recording is dropped (an
+  // empty plan is kept, so the signature is not recorded again either).
+  auto base = std::make_shared<Allocator>();
+  MemoryPatternCache cache;
+  auto go = [&] {
+    auto ra = cache.start_run("big", base);
+    for (int i = 0; i < 20000; ++i) ra->free(ra->alloc(64), 64);
+    ra->end_run(true);
+  };
+  go();
+  go();
+  MemoryPatternStats st = cache.stats();
+  EXPECT_EQ(st.runs_recorded, 1u);
+  EXPECT_EQ(st.plans_cached, 1u);
+  EXPECT_EQ(st.runs_with_arena, 0u);
+  EXPECT_EQ(st.arena_requests, 0u);
+  EXPECT_EQ(base->live_bytes(), 0u);
+}
+
 // ---- whole sessions ----
 
 // Several intermediates live at once (the Concat inputs), one of them also a
