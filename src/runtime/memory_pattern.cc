@@ -20,8 +20,10 @@ namespace onyx {
 namespace {
 
 // Under ASan the arena is poisoned except for the buffers live in it, so a
-// kernel that overruns its output or reads a freed intermediate is still
-// caught although the bytes are one allocation.
+// kernel that reads a freed intermediate, or overruns its output into bytes
+// no live buffer holds (the alignment padding, a free range), is still caught
+// although the bytes are one allocation. An overrun into a live neighbour is
+// not: ONYX_MEM_PATTERN=0 gives every buffer its own allocation again.
 void poison(void* p, size_t n) {
 #if defined(ONYX_ARENA_ASAN)
   ASAN_POISON_MEMORY_REGION(p, n);
