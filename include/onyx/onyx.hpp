@@ -284,6 +284,9 @@ class SessionOptions : public detail::Handle<OnyxSessionOptions, &OnyxApi::Relea
   SessionOptions& AddConfigEntry(const std::string& key, const std::string& value) {
     return Do(GetApi().AddSessionConfigEntry(checked(), key.c_str(), value.c_str()));
   }
+  // ONNX Runtime's names for the "session.enable_mem_pattern" config entry.
+  SessionOptions& EnableMemPattern() { return AddConfigEntry("session.enable_mem_pattern", "1"); }
+  SessionOptions& DisableMemPattern() { return AddConfigEntry("session.enable_mem_pattern", "0"); }
   std::optional<std::string> GetConfigEntry(const std::string& key) const {
     const char* v = nullptr;
     ThrowOnError(GetApi().GetSessionConfigEntry(checked(), key.c_str(), &v));

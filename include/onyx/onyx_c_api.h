@@ -214,7 +214,12 @@ typedef struct OnyxApi {
    *                                     (any other value fails CreateSession).
    *   "session.disable_kernels"        comma-separated op types whose kernels the
    *                                     session ignores (testing, debugging): ops ONNX
-   *                                     defines as functions then run as their bodies. */
+   *                                     defines as functions then run as their bodies.
+   *   "session.enable_mem_pattern"     "1" (default) / "0": ONNX Runtime's memory
+   *                                     pattern. On, a run whose input shapes were seen
+   *                                     before takes its intermediates from one arena
+   *                                     planned from the earlier run (a bounded cache
+   *                                     of 16 shape signatures per session). */
   OnyxStatus* (*AddSessionConfigEntry)(OnyxSessionOptions* options, const char* key, const char* value);
   /* The value of `key`, or NULL in *value when there is no such entry. */
   OnyxStatus* (*GetSessionConfigEntry)(const OnyxSessionOptions* options, const char* key, const char** value);

@@ -462,8 +462,9 @@ struct PySessionOptions {
   int log_severity_level = -1;  // -1: the default logger's level
   int log_verbosity_level = 0;
   std::string logid;
-  // Onyx plans memory and caches buffers always; these are kept so code
-  // written for ONNX Runtime can set and read them.
+  // Onyx caches buffers always (enable_cpu_mem_arena, enable_mem_reuse are
+  // kept so code written for ONNX Runtime can set and read them);
+  // enable_mem_pattern = False turns the memory pattern off.
   bool enable_cpu_mem_arena = true;
   bool enable_mem_pattern = true;
   bool enable_mem_reuse = true;
@@ -478,6 +479,8 @@ struct PySessionOptions {
     if (log_severity_level >= 0) o.SetLogSeverityLevel(static_cast<OnyxLoggingLevel>(log_severity_level));
     if (!optimized_model_filepath.empty()) o.SetOptimizedModelFilePath(optimized_model_filepath);
     if (enable_profiling) o.EnableProfiling(profile_file_prefix);
+    // A config entry added by the caller has the last word.
+    if (!enable_mem_pattern) o.DisableMemPattern();
     for (const auto& [k, v] : config) o.AddConfigEntry(k, v);
     return o;
   }

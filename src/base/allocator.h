@@ -42,8 +42,10 @@ class Allocator : public std::enable_shared_from_this<Allocator> {
 
   // Returns 64-byte aligned memory; throws onyx::Error when over the limit or
   // when the system is out of memory. Zero bytes returns a valid unique pointer.
-  void* alloc(size_t bytes);
-  void free(void* p, size_t bytes) noexcept;
+  // Virtual so that one run can serve its intermediates from a planned arena
+  // (runtime/memory_pattern.h) behind the same Allocator* the kernels see.
+  virtual void* alloc(size_t bytes);
+  virtual void free(void* p, size_t bytes) noexcept;
 
   size_t live_bytes() const { return live_.load(std::memory_order_relaxed); }
   size_t peak_bytes() const { return peak_.load(std::memory_order_relaxed); }

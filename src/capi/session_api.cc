@@ -135,6 +135,8 @@ OnyxStatus* ReleaseSessionOptions(OnyxSessionOptions* options) {
 
 // "1": only the plain reference kernels (as SetReferenceKernels(options, 1)).
 constexpr const char* kConfigReferenceKernels = "session.use_reference_kernels";
+// "0": no memory pattern (ONNX Runtime's DisableMemPattern); "1" the default.
+constexpr const char* kConfigMemPattern = "session.enable_mem_pattern";
 
 SessionOptions effective_options(const OnyxEnv& env, const OnyxSessionOptions* options) {
   SessionOptions so;
@@ -152,6 +154,12 @@ SessionOptions effective_options(const OnyxEnv& env, const OnyxSessionOptions* o
     if (it->second == "1") so.reference_kernels = true;
     else if (it->second == "0") so.reference_kernels = false;
     else fail(ErrorCode::kInvalidArgument, "session config entry ", kConfigReferenceKernels, " is '", it->second,
+              "'; it must be \"0\" or \"1\"");
+  }
+  if (auto it = so.config.find(kConfigMemPattern); it != so.config.end()) {
+    if (it->second == "1") so.enable_mem_pattern = true;
+    else if (it->second == "0") so.enable_mem_pattern = false;
+    else fail(ErrorCode::kInvalidArgument, "session config entry ", kConfigMemPattern, " is '", it->second,
               "'; it must be \"0\" or \"1\"");
   }
   return so;

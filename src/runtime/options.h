@@ -26,6 +26,11 @@ struct SessionOptions {
   std::string external_data_dir;
   // When set, the optimised graph is written there as an ONNX model.
   std::string optimized_model_path;
+  // Memory pattern (ONNX Runtime's enable_mem_pattern): runs whose input shapes
+  // were seen before take their intermediates from one arena at offsets planned
+  // from an earlier run (runtime/memory_pattern.h). Off: every intermediate
+  // comes from the session's caching allocator, one by one.
+  bool enable_mem_pattern = true;
   bool enable_profiling = false;
   std::string profile_file_prefix = "onyx_profile";
   std::map<std::string, std::string> config;  // free-form session config entries

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -104,6 +105,36 @@ void release_mapped_pages(const ir::Graph& g) {
   }
 }
 
+// The memory pattern's key for a run: element type and shape of every fed
+// graph input, and which optional ones are absent. Empty when an input is not
+// a tensor (a sequence's items are not in the key): such runs go without.
+std::string signature_of(std::span<const Value* const> feeds) {
+  std::vector<int64_t> key;
+  key.reserve(feeds.size() * 5);
+  for (const Value* v : feeds) {
+    if (!v) {
+      key.push_back(-1);
+      continue;
+    }
+    if (!v->is_tensor()) return {};
+    const Tensor& t = v->tensor();
+    key.push_back(static_cast<int64_t>(t.dtype()));
+    key.push_back(t.rank());
+    key.insert(key.end(), t.shape().begin(), t.shape().end());
+  }
+  return std::string(reinterpret_cast<const char*>(key.data()), key.size() * sizeof(int64_t));
+}
+
+// ONYX_MEM_PATTERN=0 turns the memory pattern off in every session (a debugging
+// escape hatch, as when a buffer is suspected of being overwritten).
+bool mem_pattern_env_off() {
+  static const bool off = [] {
+    const char* e = std::getenv("ONYX_MEM_PATTERN");
+    return e && std::string(e) == "0";
+  }();
+  return off;
+}
+
 // The session's intra-op pool; made before loading, which copies weights on it.
 std::unique_ptr<ThreadPool> make_pool(const SessionOptions& options) {
   return std::make_unique<ThreadPool>(options.intra_op_threads > 0 ? options.intra_op_threads
@@ -193,6 +224,7 @@ void Session::build(std::unique_ptr<ir::Model> model) {
   release_mapped_pages(g);  // read by weight packing
   if (options_.memory_limit_bytes == 0) options_.memory_limit_bytes = default_memory_limit();
   alloc_ = std::make_shared<Allocator>(options_.memory_limit_bytes);
+  if (options_.enable_mem_pattern && !mem_pattern_env_off()) patterns_ = std::make_unique<MemoryPatternCache>();
   if (options_.enable_profiling) {
     auto now = std::chrono::system_clock::now().time_since_epoch();
     std::string path = options_.profile_file_prefix + "_" +
@@ -243,13 +275,25 @@ std::vector<Value> Session::run(std::span<const std::string> input_names, std::s
     }
   }
 
+  std::shared_ptr<RunAllocator> run_alloc;
+  if (patterns_) {
+    std::string sig = signature_of(feeds);
+    if (!sig.empty()) run_alloc = patterns_->start_run(sig, alloc_);
+  }
   RunState state;
-  state.alloc = alloc_.get();
+  state.alloc = run_alloc ? static_cast<Allocator*>(run_alloc.get()) : alloc_.get();
   state.pool = pool_.get();
   state.options = &options_;
   state.run_options = &run_options;
   state.profiler = profiler_.get();
-  std::vector<Value> all = execute_plan(*plan_, feeds, {}, state);
+  std::vector<Value> all;
+  try {
+    all = execute_plan(*plan_, feeds, {}, state);
+  } catch (...) {
+    if (run_alloc) run_alloc->end_run(false);
+    throw;
+  }
+  if (run_alloc) run_alloc->end_run(true);
   std::vector<Value> out;
   out.reserve(want.size());
   for (size_t k : want) out.push_back(all[k]);
@@ -265,5 +309,9 @@ std::string Session::end_profiling() {
 }
 
 size_t Session::peak_tensor_bytes() const { return alloc_->peak_bytes(); }
+
+MemoryPatternStats Session::memory_pattern_stats() const {
+  return patterns_ ? patterns_->stats() : MemoryPatternStats{};
+}
 
 }  // namespace onyx

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "runtime/memory_pattern.h"
 #include "runtime/options.h"
 #include "runtime/plan.h"
 
@@ -51,6 +52,10 @@ class Session {
   // Stops profiling and writes the trace; returns its path ("" when off).
   std::string end_profiling();
   size_t peak_tensor_bytes() const;
+  // The memory pattern's counters (all zero when it is off): how many runs
+  // recorded a new shape signature, how many took an arena, how many
+  // requests it served. A debug stat for tests and tuning.
+  MemoryPatternStats memory_pattern_stats() const;
 
  private:
   Session() = default;
@@ -62,6 +67,7 @@ class Session {
   std::vector<IoInfo> inputs_, outputs_, overridable_;
   std::vector<int> feed_index_;  // plan input i <- position in inputs_ / overridable_ namespace
   std::shared_ptr<Allocator> alloc_;
+  std::unique_ptr<MemoryPatternCache> patterns_;  // null when the memory pattern is off
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<Profiler> profiler_;
   double create_ms_ = 0;

@@ -523,6 +523,45 @@ TEST_F(CApiTest, ReferenceKernelsConfigEntry) {
   std::filesystem::remove_all(dir);
 }
 
+// "session.enable_mem_pattern": on (default, "1") and off ("0") give the same
+// outputs run after run, and an output kept from an earlier run is intact
+// after later runs (arena runs included); other values are refused.
+TEST_F(CApiTest, MemPatternConfigEntry) {
+  for (const char* entry : {static_cast<const char*>(nullptr), "1", "0"}) {
+    OnyxSessionOptions* o = nullptr;
+    ASSERT_OK(api->CreateSessionOptions(&o));
+    if (entry) ASSERT_OK(api->AddSessionConfigEntry(o, "session.enable_mem_pattern", entry));
+    OnyxSession* s = SessionFromBytes(matmul_model(), o);
+    const char* names[] = {"X", "W"};
+    OnyxValue* w = Floats({3, 2}, {1, 0, 0, 1, 1, 1});
+    OnyxValue* first = nullptr;
+    for (int run = 0; run < 4; ++run) {
+      const float k = static_cast<float>(run + 1);
+      OnyxValue* in[] = {Floats({2, 3}, {k, 2 * k, 3 * k, 4 * k, 5 * k, 6 * k}), w};
+      OnyxValue* out = nullptr;
+      ASSERT_OK(api->Run(s, nullptr, names, in, 2, nullptr, 1, &out));
+      EXPECT_EQ(ReadFloats(out), (std::vector<float>{4 * k, 5 * k, 10 * k, 11 * k})) << (entry ? entry : "default");
+      Release(in[0]);
+      if (run == 0) first = out;
+      else Release(out);
+    }
+    EXPECT_EQ(ReadFloats(first), (std::vector<float>{4, 5, 10, 11})) << "run 1's output after 3 more runs";
+    Release(first);
+    Release(w);
+    EXPECT_OK(api->ReleaseSession(s));
+    EXPECT_OK(api->ReleaseSessionOptions(o));
+  }
+  OnyxSessionOptions* o = nullptr;
+  ASSERT_OK(api->CreateSessionOptions(&o));
+  ASSERT_OK(api->AddSessionConfigEntry(o, "session.enable_mem_pattern", "off"));
+  std::string bytes = matmul_model();
+  OnyxSession* s = nullptr;
+  EXPECT_ERROR(api->CreateSessionFromBytes(env, bytes.data(), bytes.size(), o, &s), ONYX_INVALID_ARGUMENT,
+               {"session.enable_mem_pattern", "'off'"});
+  EXPECT_EQ(s, nullptr);
+  EXPECT_OK(api->ReleaseSessionOptions(o));
+}
+
 TEST_F(CApiTest, MemoryLimit) {
   OnyxSessionOptions* o = nullptr;
   ASSERT_OK(api->CreateSessionOptions(&o));

@@ -1,14 +1,16 @@
 // ONNX backend conformance runner.
 //
 //   onyx_conformance [--root DIR] [--passlist FILE] [--update] [--filter SUBSTR]
-//                    [--jobs N] [--timeout SEC] [--reference] [--report FILE] [-v]
+//                    [--jobs N] [--timeout SEC] [--reference] [--repeat N] [--report FILE] [-v]
 //
 // Runs every test directory of the ONNX backend test data (node/, simple/,
 // pytorch-converted/, pytorch-operator/, light/) through Onyx and compares
 // each output with the expected one: floats within rtol 1e-3 / atol 1e-7 (the
 // ONNX runner's defaults), everything else exactly. Each test runs in a forked
 // child, so a crash or hang is reported against that test and the run goes on.
-// --reference runs with the plain reference kernels only.
+// --reference runs with the plain reference kernels only. --repeat N runs each
+// data set N times on one session and checks every run: runs after the first
+// take their intermediates from the memory pattern's arena.
 //
 // The runner is a user of the library: it goes through the public C++ API
 // (include/onyx/onyx.hpp) only, never the engine's internal headers.
@@ -63,6 +65,7 @@ struct Options {
   std::vector<std::string> filters;
   bool update = false;
   bool reference = false;
+  int repeat = 1;
   bool verbose = false;
   bool inline_run = false;  // no fork: for debugging a single test under gdb
   int jobs = 2;
@@ -346,21 +349,25 @@ Result run_test(const std::string& suite, const std::string& dir, const std::str
     std::vector<std::string> names(in_names.begin(), in_names.begin() + static_cast<std::ptrdiff_t>(in.size()));
     std::vector<std::string> out_names(out_names_all.begin(),
                                        out_names_all.begin() + static_cast<std::ptrdiff_t>(expected.size()));
-    std::vector<Value> got;  // (no expected outputs: all outputs are computed, none compared)
-    try {
-      got = session->Run(names, in, out_names);
-    } catch (const onyx::Exception& e) {
-      Result r;
-      r.outcome = e.code() == ONYX_NOT_IMPLEMENTED ? Outcome::kUnsupported : Outcome::kFail;
-      r.detail = cat("data set ", s, ": ", e.what());
-      return r;
-    }
-    for (size_t k = 0; k < expected.size(); ++k) {
-      std::string why = random_ops.empty() ? compare_value(expected[k], got[k], rtol, atol)
-                                           : check_random_output(expected[k], got[k], random_ops, in);
-      if (!why.empty()) {
-        Result r{Outcome::kFail, cat("data set ", s, " output '", out_names[k], "': ", why), !random_ops.empty()};
+    for (int rep = 0; rep < opt.repeat; ++rep) {
+      const std::string run = rep ? cat(" (run ", rep + 1, ")") : "";
+      std::vector<Value> got;  // (no expected outputs: all outputs are computed, none compared)
+      try {
+        got = session->Run(names, in, out_names);
+      } catch (const onyx::Exception& e) {
+        Result r;
+        r.outcome = e.code() == ONYX_NOT_IMPLEMENTED ? Outcome::kUnsupported : Outcome::kFail;
+        r.detail = cat("data set ", s, run, ": ", e.what());
         return r;
+      }
+      for (size_t k = 0; k < expected.size(); ++k) {
+        std::string why = random_ops.empty() ? compare_value(expected[k], got[k], rtol, atol)
+                                             : check_random_output(expected[k], got[k], random_ops, in);
+        if (!why.empty()) {
+          Result r{Outcome::kFail, cat("data set ", s, run, " output '", out_names[k], "': ", why),
+                   !random_ops.empty()};
+          return r;
+        }
       }
     }
   }
@@ -469,13 +476,14 @@ int main(int argc, char** argv) {
     else if (a == "--filter") opt.filters.push_back(next());
     else if (a == "--update") opt.update = true;
     else if (a == "--reference") opt.reference = true;
+    else if (a == "--repeat") opt.repeat = std::max(1, std::stoi(next()));
     else if (a == "--jobs") opt.jobs = std::max(1, std::stoi(next()));
     else if (a == "--timeout") opt.timeout_s = std::stoi(next());
     else if (a == "-v" || a == "--verbose") opt.verbose = true;
     else if (a == "--inline") opt.inline_run = true;
     else {
       std::cerr << "usage: onyx_conformance [--root DIR] [--passlist FILE] [--update] [--filter S] [--jobs N]\n"
-                   "                        [--timeout SEC] [--reference] [--report FILE] [-v]\n";
+                   "                        [--timeout SEC] [--reference] [--repeat N] [--report FILE] [-v]\n";
       return 2;
     }
   }

@@ -139,6 +139,35 @@ TEST_P(RealModel, EveryLevelMatchesOrtAndTheSavedModelReloads) {
   fs::remove(saved);
 }
 
+// The memory pattern on a real model: the second and third runs take their
+// intermediates from the planned arena and give bit-for-bit the first run's
+// outputs, and the first run's outputs are intact after them.
+TEST_P(RealModel, MemoryPatternReplaysBitForBit) {
+  const fs::path dir = models_dir();
+  const fs::path model = dir / (GetParam() + ".onnx");
+  if (dir.empty() || !fs::exists(model) || !fs::exists(dir / "ref" / GetParam() / "index.json"))
+    GTEST_SKIP() << GetParam() << ": model or reference not found (tests/models/check_models.sh makes them)";
+  Reference r = read_reference(dir / "ref" / GetParam());
+  auto s = open_at(model, OptLevel::kAll);
+  std::vector<Tensor> first = run(*s, r);
+  std::vector<Tensor> kept;
+  for (const Tensor& t : first) kept.push_back(t.clone());
+  for (int k = 0; k < 2; ++k) {
+    std::vector<Tensor> again = run(*s, r);
+    for (size_t i = 0; i < again.size(); ++i)
+      expect_close(again[i], kept[i], 0.0f, GetParam() + " arena run " + std::to_string(k) + ", output " + r.out_names[i]);
+  }
+  for (size_t i = 0; i < first.size(); ++i)
+    expect_close(first[i], kept[i], 0.0f, GetParam() + " first run's output " + r.out_names[i] + " after later runs");
+  MemoryPatternStats st = s->memory_pattern_stats();
+  EXPECT_EQ(st.runs_recorded, 1u);
+  EXPECT_EQ(st.runs_with_arena, 2u);
+  EXPECT_GT(st.arena_requests, 2u * 20) << GetParam();
+  std::printf("%s: %llu requests from the arena in 2 runs, %llu fallbacks, arena %.1f MB\n", GetParam().c_str(),
+              static_cast<unsigned long long>(st.arena_requests), static_cast<unsigned long long>(st.fallback_requests),
+              static_cast<double>(st.last_arena_bytes) / 1e6);
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, RealModel,
                          ::testing::Values("bert_base", "gpt2", "resnet50", "mobilenet_v3_large", "squeezenet1_1"));
 

@@ -135,6 +135,30 @@ def test_reference_kernels_config_entry(tmp_path):
         onyx.InferenceSession(add_model(), sess_options=so)
 
 
+def test_mem_pattern_on_and_off_agree():
+    # Outputs with the memory pattern (runs 2+ of a shape take an arena) are
+    # those without it, and outputs kept from earlier runs stay intact.
+    model = onnx.load_from_string(add_model())
+    on = onyx.InferenceSession(model.SerializeToString())
+    so = onyx.SessionOptions()
+    so.enable_mem_pattern = False
+    off = onyx.InferenceSession(model.SerializeToString(), sess_options=so)
+    rng = np.random.default_rng(0)
+    kept = []
+    for batch in [4, 4, 7, 4, 7, 7]:
+        a = rng.standard_normal((batch, 3)).astype(np.float32)
+        (want,) = off.run(None, {"A": a})
+        (got,) = on.run(None, {"A": a})
+        np.testing.assert_array_equal(got, want)
+        kept.append((got, want.copy()))
+    for got, want in kept:
+        np.testing.assert_array_equal(got, want)
+    so = onyx.SessionOptions()
+    so.add_session_config_entry("session.enable_mem_pattern", "no")
+    with pytest.raises(onyx.InvalidArgument, match="session.enable_mem_pattern.*'no'"):
+        onyx.InferenceSession(add_model(), sess_options=so)
+
+
 def test_optimized_model_filepath(tmp_path):
     so = onyx.SessionOptions()
     out = tmp_path / "optimized.onnx"
