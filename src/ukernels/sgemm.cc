@@ -400,23 +400,20 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
               __builtin_prefetch(next_b + l * 64, 0, 3);
             const int64_t mi = std::min<int64_t>(MR, rows - ip * MR);
             float* ct = C + (m0 + ip * MR) * ldc + n0 + jp * NR;
+            // A packed panel (edge_a: direct A's last rows), else A's rows in place.
             const float* ap = !direct_a ? a_panel(kb, m0 / MR + ip) : mi < MR ? edge_a : nullptr;
             const float* arows = direct_a ? A.x + (m0 + ip * MR) * A.ld + kb * kKc : nullptr;
-            if (!ap && nj == NR) {
-              kern.tile_rows(kc, arows, A.ld, bp, ct, ldc, acc);
-            } else if (mi == MR && nj == NR) {
-              kern.tile(kc, ap, bp, ct, ldc, acc);
-            } else if (!ap) {
-              // Direct A, columns past N: full rows into a scratch tile.
-              if (acc)
-                for (int64_t i = 0; i < mi; ++i) std::memcpy(tmp + i * NR, ct + i * ldc, sizeof(float) * nj);
-              kern.tile_rows(kc, arows, A.ld, bp, tmp, NR, acc);
-              for (int64_t i = 0; i < mi; ++i) std::memcpy(ct + i * ldc, tmp + i * NR, sizeof(float) * nj);
+            auto tile_into = [&](float* dst, int64_t ld) {
+              if (ap) kern.tile(kc, ap, bp, dst, ld, acc);
+              else kern.tile_rows(kc, arows, A.ld, bp, dst, ld, acc);
+            };
+            if (mi == MR && nj == NR) {
+              tile_into(ct, ldc);
             } else {
               // Edge tile: compute into a full-size scratch tile, copy the valid part.
               if (acc)
                 for (int64_t i = 0; i < mi; ++i) std::memcpy(tmp + i * NR, ct + i * ldc, sizeof(float) * nj);
-              kern.tile(kc, ap, bp, tmp, NR, acc);
+              tile_into(tmp, NR);
               for (int64_t i = 0; i < mi; ++i) std::memcpy(ct + i * ldc, tmp + i * NR, sizeof(float) * nj);
             }
           }

@@ -200,6 +200,19 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
   }
 }
 
+// The end of a depthwise step of P positions (output position ow_of(p)):
+// the residual, ReLU, and the store.
+template <int P, typename PositionFn>
+static void dw_finish(const DwRowArgs& a, typename Ops::V* acc, PositionFn ow_of) {
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) {
+    const int64_t o = ow_of(p) * kBlock;
+    if (a.z) acc[p] = Ops::add(acc[p], Ops::load(a.z + o));
+    if (a.relu) acc[p] = Ops::max0(acc[p]);
+    Ops::store(a.y + o, acc[p]);
+  }
+}
+
 // Depthwise: 8 positions per step, one weight vector per tap shared by them.
 template <int P, int kSW>
 static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
@@ -233,13 +246,7 @@ static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
       }
     }
   }
-#pragma GCC unroll 8
-  for (int p = 0; p < P; ++p) {
-    const int64_t o = (ow0 + p) * kBlock;
-    if (a.z) acc[p] = Ops::add(acc[p], Ops::load(a.z + o));
-    if (a.relu) acc[p] = Ops::max0(acc[p]);
-    Ops::store(a.y + o, acc[p]);
-  }
+  dw_finish<P>(a, acc, [ow0](int p) { return ow0 + p; });
 }
 
 // Positions of a row whose window lies horizontally inside the image for
@@ -277,13 +284,7 @@ static void dw_gather(const DwRowArgs& a, int64_t oh, const int64_t* ows) {
       }
     }
   }
-#pragma GCC unroll 8
-  for (int p = 0; p < P; ++p) {
-    const int64_t o = ows[p] * kBlock;
-    if (a.z) acc[p] = Ops::add(acc[p], Ops::load(a.z + o));
-    if (a.relu) acc[p] = Ops::max0(acc[p]);
-    Ops::store(a.y + o, acc[p]);
-  }
+  dw_finish<P>(a, acc, [ows](int p) { return ows[p]; });
 }
 
 static void dw_gather_n(const DwRowArgs& a, int64_t oh, const int64_t* ows, int64_t n) {
