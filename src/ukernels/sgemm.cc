@@ -24,35 +24,48 @@ void sgemm_tile_rows_avx2(int64_t kc, const float* a, int64_t lda, const float* 
                           bool accumulate);
 void sgemm_tile_rows_avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
                             bool accumulate);
+void sgemm_tile_edge_avx2(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                          int64_t ldc, bool accumulate);
+void sgemm_tile_edge_avx512(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                            int64_t ldc, bool accumulate);
 void bias_relu_rows_avx2(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* row_bias,
                          const float* col_bias, bool relu);
 
 namespace {
 
 // Portable microkernel: 4 x 8, plain loops the compiler may vectorise.
-// A packed (a[k * 4 + i]) or as 4 rows of a row-major matrix (a[i * lda + k]).
-template <bool kRowsA>
+// A packed (a[k * 4 + i]) or as MI rows of a row-major matrix (a[i * lda + k]);
+// MI < 4 runs the last rows of A (still in a 4-wide packed panel).
+template <bool kRowsA, int MI = 4>
 void sgemm_tile_scalar_impl(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
                             bool accumulate) {
   constexpr int MR = 4, NR = 8;
-  float acc[MR][NR] = {};
+  float acc[MI][NR] = {};
   for (int64_t k = 0; k < kc; ++k) {
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < MI; ++i)
       for (int j = 0; j < NR; ++j) acc[i][j] += (kRowsA ? a[i * lda] : a[i]) * b[j];
     a += kRowsA ? 1 : MR;
     b += NR;
   }
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < MI; ++i)
     for (int j = 0; j < NR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
 void sgemm_tile_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
   sgemm_tile_scalar_impl<false>(kc, a, 0, b, c, ldc, accumulate);
 }
+void sgemm_tile_edge_scalar(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                            int64_t ldc, bool accumulate) {
+  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, bool);
+  static constexpr Fn kFns[2][3] = {
+      {sgemm_tile_scalar_impl<false, 1>, sgemm_tile_scalar_impl<false, 2>, sgemm_tile_scalar_impl<false, 3>},
+      {sgemm_tile_scalar_impl<true, 1>, sgemm_tile_scalar_impl<true, 2>, sgemm_tile_scalar_impl<true, 3>}};
+  kFns[rows_a][mi - 1](kc, a, lda, b, c, ldc, accumulate);
+}
 
 const SgemmKernel kKernels[] = {
-    {Isa::kScalar, 4, 8, sgemm_tile_scalar, sgemm_tile_scalar_impl<true>},
-    {Isa::kAvx2, 6, 16, sgemm_tile_avx2, sgemm_tile_rows_avx2},
-    {Isa::kAvx512, 12, 32, sgemm_tile_avx512, sgemm_tile_rows_avx512},
+    {Isa::kScalar, 4, 8, sgemm_tile_scalar, sgemm_tile_scalar_impl<true>, sgemm_tile_edge_scalar},
+    {Isa::kAvx2, 6, 16, sgemm_tile_avx2, sgemm_tile_rows_avx2, sgemm_tile_edge_avx2},
+    {Isa::kAvx512, 12, 32, sgemm_tile_avx512, sgemm_tile_rows_avx512, sgemm_tile_edge_avx512},
 };
 
 // Rows per work item: a multiple of every MR (4, 6, 12) so packed-A panels
@@ -328,8 +341,8 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
   // threads, paid once per N columns: ~5% of a 128 x 768 x 768 product. Read
   // in place, A's six row streams cost the tile loop 2-4% (measured with the
   // tile loop alone, A in L2), so past ~1024 columns packing is cheaper.
-  // Only an edge panel (fewer than MR rows left) is packed, per work item,
-  // so the kernel never reads past the last row.
+  // The last rows (fewer than MR) run on the kernel for that many rows, so
+  // nothing reads past A's last row.
   constexpr int64_t kDirectAMaxN = 1024;
   const bool direct_a = !A.packed && A.row_major_rk && A.scale == 1.f && N <= kDirectAMaxN;
   if (!A.packed && !direct_a) {
@@ -361,7 +374,6 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
 
   parallel_for(pool, mblocks * nblocks, 1, [&](int64_t w0, int64_t w1) {
     alignas(64) float tmp[32 * 32];
-    alignas(64) float edge_a[12 * kKc];  // direct A: the packed edge panel (MR <= 12)
     for (int64_t w = w0; w < w1; ++w) {
       // Column-major over items so consecutive items share a B block.
       const int64_t mb = w % mblocks, nb = w / mblocks;
@@ -375,9 +387,6 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
         // One panel of this K block at a time (kc x NR floats: L1), used by
         // all the item's row panels right after it is packed.
         float* item_b = b_per_item ? tls_item_scratch.get_b(static_cast<size_t>(NR * kc)) : nullptr;
-        const int64_t full_panels = rows / MR;
-        if (direct_a && full_panels < mpanels)
-          pack_panels(edge_a, A.x, A.ld, true, M, m0 + full_panels * MR, MR, kb * kKc, kc, MR, 1.f);
         for (int64_t jp = 0; jp < npanels; ++jp) {
           if (b_per_item) pack_operand_panel(item_b, B, N, n0 / NR + jp, kb * kKc, kc, NR);
           const float* bp = b_per_item ? item_b : b_panel(kb, n0 / NR + jp);
@@ -400,17 +409,18 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
               __builtin_prefetch(next_b + l * 64, 0, 3);
             const int64_t mi = std::min<int64_t>(MR, rows - ip * MR);
             float* ct = C + (m0 + ip * MR) * ldc + n0 + jp * NR;
-            // A packed panel (edge_a: direct A's last rows), else A's rows in place.
-            const float* ap = !direct_a ? a_panel(kb, m0 / MR + ip) : mi < MR ? edge_a : nullptr;
-            const float* arows = direct_a ? A.x + (m0 + ip * MR) * A.ld + kb * kKc : nullptr;
+            // A packed panel, else A's rows in place; the last rows of A
+            // (mi < MR) by the kernel for that many rows.
+            const float* ap = direct_a ? A.x + (m0 + ip * MR) * A.ld + kb * kKc : a_panel(kb, m0 / MR + ip);
             auto tile_into = [&](float* dst, int64_t ld) {
-              if (ap) kern.tile(kc, ap, bp, dst, ld, acc);
-              else kern.tile_rows(kc, arows, A.ld, bp, dst, ld, acc);
+              if (mi < MR) kern.tile_edge(static_cast<int>(mi), direct_a, kc, ap, A.ld, bp, dst, ld, acc);
+              else if (direct_a) kern.tile_rows(kc, ap, A.ld, bp, dst, ld, acc);
+              else kern.tile(kc, ap, bp, dst, ld, acc);
             };
-            if (mi == MR && nj == NR) {
+            if (nj == NR) {
               tile_into(ct, ldc);
             } else {
-              // Edge tile: compute into a full-size scratch tile, copy the valid part.
+              // Column edge: compute into a full-width scratch tile, copy the valid part.
               if (acc)
                 for (int64_t i = 0; i < mi; ++i) std::memcpy(tmp + i * NR, ct + i * ldc, sizeof(float) * nj);
               tile_into(tmp, NR);

@@ -45,6 +45,10 @@ struct SgemmKernel {
   void (*tile)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
   // The same with A as mr rows of a row-major matrix: a[i * lda + k].
   void (*tile_rows)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate);
+  // The last 0 < mi < mr rows of A (in an mr-wide packed panel, or in place
+  // lda apart when rows_a): writes mi rows of C and costs about mi rows.
+  void (*tile_edge)(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                    int64_t ldc, bool accumulate);
 };
 const SgemmKernel& sgemm_kernel(Isa isa);
 

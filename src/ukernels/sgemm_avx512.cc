@@ -2,6 +2,8 @@
 // 1 broadcast = 27 of 32 zmm registers).
 #include <immintrin.h>
 
+#include <utility>
+
 #include "ukernels/sgemm.h"
 
 namespace onyx::ukernel {
@@ -28,6 +30,11 @@ void sgemm_tile_avx512(int64_t kc, const float* a, const float* b, float* c, int
 void sgemm_tile_rows_avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
                           bool accumulate) {
   sgemm_tile_impl<Avx512Ops, 12, 2, true>(kc, a, lda, b, c, ldc, accumulate);
+}
+
+void sgemm_tile_edge_avx512(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                            int64_t ldc, bool accumulate) {
+  sgemm_tile_edge_impl<Avx512Ops, 12, 2>(mi, rows_a, kc, a, lda, b, c, ldc, accumulate);
 }
 
 }  // namespace onyx::ukernel

@@ -110,6 +110,13 @@ class MultiHeadAttentionFast final : public Kernel {
     const int64_t ldsc = kpanels * NR, ldo = dpanels * NR;
     // Keys (and so k extent of the second product) row panel ip needs.
     auto panel_keys = [&](int64_t ip) { return causal ? std::min(keys, i0 + (ip + 1) * MR) : keys; };
+    // The last panel's rows past the block are never read: S = 128 on 6-row
+    // tiles ends in 2 rows, run by the 2-row kernel rather than a full tile.
+    auto panel_rows = [&](int64_t ip) { return std::min(MR, rows - ip * MR); };
+    auto tile = [&](int64_t mi, int64_t kc, const float* a, const float* bp, float* c, int64_t ldc) {
+      if (mi < MR) kern_.tile_edge(static_cast<int>(mi), false, kc, a, 0, bp, c, ldc, false);
+      else kern_.tile(kc, a, bp, c, ldc, false);
+    };
 
     MhaScratch& t = tls_mha;
     const float *q = in.q, *k = in.k, *v = in.v;
@@ -156,7 +163,7 @@ class MultiHeadAttentionFast final : public Kernel {
     for (int64_t ip = 0; ip < mpanels; ++ip) {
       const int64_t kp_used = ceil_div(panel_keys(ip), NR);
       for (int64_t jp = 0; jp < kp_used; ++jp)
-        kern_.tile(D, qp + ip * D * MR, kp + jp * D * NR, sc + ip * MR * ldsc + jp * NR, ldsc, false);
+        tile(panel_rows(ip), D, qp + ip * D * MR, kp + jp * D * NR, sc + ip * MR * ldsc + jp * NR, ldsc);
       prefetch_rows(ip * ahead_step, (ip + 1) * ahead_step);
     }
     for (int64_t r = 0; r < rows; ++r) {
@@ -185,7 +192,7 @@ class MultiHeadAttentionFast final : public Kernel {
     for (int64_t ip = 0; ip < mpanels; ++ip) {
       const int64_t kc = panel_keys(ip);
       for (int64_t dp = 0; dp < dpanels; ++dp)
-        kern_.tile(kc, pp + ip * MR * keys, vp + dp * keys * NR, ot + ip * MR * ldo + dp * NR, ldo, false);
+        tile(panel_rows(ip), kc, pp + ip * MR * keys, vp + dp * keys * NR, ot + ip * MR * ldo + dp * NR, ldo);
     }
     for (int64_t r = 0; r < rows; ++r)
       std::memcpy(out + (b * s.seq + i0 + r) * s.out_row + h * D, ot + r * ldo, sizeof(float) * D);
