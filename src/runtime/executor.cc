@@ -39,7 +39,7 @@ std::vector<Value> execute_plan(const Plan& plan, std::span<const Value* const> 
     if (plan.outer_slots[i] >= 0) ptrs[static_cast<size_t>(plan.outer_slots[i])] = outer[i];
 
   std::vector<const Value*> in_ptrs, implicit_ptrs;
-  std::vector<Value*> out_ptrs;
+  std::vector<Value*> out_ptrs, donors;
   for (const Step& st : plan.steps) {
     if (state.run_options && state.run_options->terminate &&
         state.run_options->terminate->load(std::memory_order_relaxed))
@@ -50,7 +50,11 @@ std::vector<Value> execute_plan(const Plan& plan, std::span<const Value* const> 
     for (int32_t s : st.implicit) implicit_ptrs.push_back(s >= 0 ? ptrs[static_cast<size_t>(s)] : nullptr);
     out_ptrs.clear();
     for (int32_t s : st.outputs) out_ptrs.push_back(s >= 0 ? &owned[static_cast<size_t>(s)] : nullptr);
+    donors.clear();
+    for (size_t i = 0; i < st.inputs.size(); ++i)
+      donors.push_back(st.dying[i] ? &owned[static_cast<size_t>(st.inputs[i])] : nullptr);
     KernelContext ctx(st.node, in_ptrs, implicit_ptrs, out_ptrs, state.alloc, state.pool, state.options, &state);
+    ctx.set_donors(donors);
     auto t0 = state.profiler ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     try {
       st.kernel->run(ctx);
@@ -116,6 +120,23 @@ Tensor& KernelContext::output(int i, Shape shape, DataType dtype) {
   Value* out = outputs_[static_cast<size_t>(i)];
   *out = Value(Tensor(dtype, std::move(shape), alloc_));
   return out->tensor();
+}
+
+Tensor& KernelContext::output_in_place(int i, std::initializer_list<int> ins, Shape shape, DataType dtype) {
+  for (int in : ins) {
+    Value* d = in >= 0 && static_cast<size_t>(in) < donors_.size() ? donors_[static_cast<size_t>(in)] : nullptr;
+    // The input's bytes are free to take when nothing else can see them: its
+    // slot dies here, and its storage has no other holder (a view made by
+    // Reshape or Split, a graph output, a sequence element or a kernel's
+    // cached tensor each holds the owner too). Only then, and for equal bytes.
+    if (!d || !d->is_tensor() || !output_wanted(i) || dtype == DataType::kString) continue;
+    Tensor& t = d->tensor();
+    if (t.dtype() == dtype && t.owner() && t.owner().use_count() == 1 && t.numel() == shape_numel(shape)) {
+      *outputs_[static_cast<size_t>(i)] = Value(Tensor::wrap(dtype, std::move(shape), t.raw(), t.owner()));
+      return outputs_[static_cast<size_t>(i)]->tensor();
+    }
+  }
+  return output(i, std::move(shape), dtype);
 }
 
 void KernelContext::set_output(int i, Value v) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -153,6 +154,13 @@ class KernelContext {
   bool output_wanted(int i) const { return i < num_outputs() && outputs_[static_cast<size_t>(i)] != nullptr; }
   // Allocates output i. Throws if output i was omitted: check output_wanted for optional outputs.
   Tensor& output(int i, Shape shape, DataType dtype);
+  // Allocates output i, or (in place) gives it the bytes of the first input
+  // in `ins` that the executor lets go: the input dies at this node, nothing
+  // else holds its storage, and dtype and element count match. The output
+  // then aliases that input, so only kernels that read each element before
+  // writing the same one (elementwise, row-wise) may call it, and only with
+  // inputs of the output's own shape (not broadcast).
+  Tensor& output_in_place(int i, std::initializer_list<int> ins, Shape shape, DataType dtype);
   // Sets output i to an existing value (a view, a sequence, an input passed through).
   void set_output(int i, Value v);
 
@@ -168,7 +176,9 @@ class KernelContext {
   // iterations, since a body may have no steps at all.
   bool terminate_requested() const;
 
-  // Internal: set up by the executor.
+  // Internal: set up by the executor. donors[i]: input i's value when the
+  // executor lets it go at this node (see output_in_place), else null.
+  void set_donors(std::span<Value* const> donors) { donors_ = donors; }
   KernelContext(const ir::Node* node, std::span<const Value* const> inputs, std::span<const Value* const> implicit,
                 std::span<Value*> outputs, Allocator* alloc, ThreadPool* pool, const SessionOptions* options,
                 const struct RunState* run)
@@ -180,6 +190,7 @@ class KernelContext {
   std::span<const Value* const> inputs_;
   std::span<const Value* const> implicit_;
   std::span<Value*> outputs_;
+  std::span<Value* const> donors_;
   Allocator* alloc_;
   ThreadPool* pool_;
   const SessionOptions* options_;

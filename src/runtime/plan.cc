@@ -1,5 +1,6 @@
 #include "runtime/plan.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <unordered_map>
 
@@ -256,6 +257,15 @@ std::shared_ptr<const Plan> compile_plan(const ir::Graph& g, const SessionOption
     if (keep[static_cast<size_t>(s)] || !plan->constants[static_cast<size_t>(s)].is_none()) continue;
     int32_t at = last_use[static_cast<size_t>(s)];
     if (at >= 0) plan->steps[static_cast<size_t>(at)].release.push_back(s);
+  }
+  for (Step& st : plan->steps) {
+    st.dying.assign(st.inputs.size(), 0);
+    for (size_t i = 0; i < st.inputs.size(); ++i) {
+      const int32_t s = st.inputs[i];
+      st.dying[i] = s >= 0 && std::count(st.release.begin(), st.release.end(), s) == 1 &&
+                    std::count(st.inputs.begin(), st.inputs.end(), s) == 1 &&
+                    std::count(st.implicit.begin(), st.implicit.end(), s) == 0;
+    }
   }
   return plan;
 }

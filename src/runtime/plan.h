@@ -26,6 +26,10 @@ struct Step {
   std::vector<int32_t> implicit;  // outer-scope values its subgraphs use
   std::vector<int32_t> outputs;   // -1 = omitted optional output
   std::vector<int32_t> release;   // slots whose last use is this step
+  // Per input: whether its slot dies at this step and the step reads it only
+  // there (not twice, not as an implicit input), so a kernel may write its
+  // output over it (KernelContext::output_in_place).
+  std::vector<uint8_t> dying;
 };
 
 struct Plan {

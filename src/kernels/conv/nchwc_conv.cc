@@ -224,7 +224,10 @@ struct BlockedConv {
     const Tensor* b = ctx.optional_input(2);
     const Tensor* z = ctx.optional_input(3);
     ConvShapes s = shapes(x, w, b, z);
-    Tensor& y = ctx.output(0, blocked_out(s), DataType::kFloat);
+    // The residual Z is read at each output position just before that
+    // position is stored, so a dying Z can take the output.
+    Tensor& y = z ? ctx.output_in_place(0, {3}, blocked_out(s), DataType::kFloat)
+                  : ctx.output(0, blocked_out(s), DataType::kFloat);
     return {x, w, b, z, std::move(s), y};
   }
 };

@@ -35,7 +35,11 @@ class Arith final : public Kernel {
     if (a.dtype() != b.dtype())
       fail(ErrorCode::kInvalidArgument, "inputs have different element types ", dtype_name(a.dtype()), " and ",
            dtype_name(b.dtype()));
-    Tensor& out = ctx.output(0, broadcast_shapes(a.shape(), b.shape()), a.dtype());
+    Shape os = broadcast_shapes(a.shape(), b.shape());
+    // Every output element reads A at its own index when A has the output's
+    // shape, so a dying A can take the result (B is a copy here, never given).
+    Tensor& out = a.shape() == os ? ctx.output_in_place(0, {0}, std::move(os), a.dtype())
+                                  : ctx.output(0, std::move(os), a.dtype());
     dispatch_numeric(a.dtype(), [&]<typename T>() {
       using C = compute_t<T>;
       if constexpr (kOp == ArithOp::kDiv && std::is_integral_v<T>) {

@@ -29,7 +29,7 @@ class UnaryFast final : public Kernel {
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
     if (x.dtype() != DataType::kFloat) fail(ErrorCode::kInvalidArgument, "X must be float32, got ", x.describe());
-    Tensor& y = ctx.output(0, x.shape(), DataType::kFloat);
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), DataType::kFloat);  // 8 read, then 8 written
     const float* xp = x.data<float>();
     float* yp = y.data<float>();
     parallel_for(ctx.pool(), x.numel(), 16384, [&](int64_t b, int64_t e) { fn_(xp + b, yp + b, e - b); });

@@ -52,7 +52,8 @@ RowArgs skip_args(KernelContext& ctx) {
   a.gamma = gamma.data<float>();
   a.beta = beta ? beta->data<float>() : nullptr;
   a.bias = bias ? bias->data<float>() : nullptr;
-  a.y = ctx.output(0, x.shape(), DataType::kFloat).data<float>();
+  // Each row is read (x + skip) before any of it is written.
+  a.y = ctx.output_in_place(0, {0, 1}, x.shape(), DataType::kFloat).data<float>();
   a.sum = ctx.output_wanted(1) ? ctx.output(1, x.shape(), DataType::kFloat).data<float>() : nullptr;
   return a;
 }
