@@ -218,15 +218,15 @@ struct BlockedConv {
     ConvShapes s;
     Tensor& y;
   };
-  Io begin(KernelContext& ctx) const {
+  // in_place: the kernel reads Z at each output position just before storing
+  // that position, so a dying Z may take the output.
+  Io begin(KernelContext& ctx, bool in_place) const {
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
     const Tensor* b = ctx.optional_input(2);
     const Tensor* z = ctx.optional_input(3);
     ConvShapes s = shapes(x, w, b, z);
-    // The residual Z is read at each output position just before that
-    // position is stored, so a dying Z can take the output.
-    Tensor& y = z ? ctx.output_in_place(0, {3}, blocked_out(s), DataType::kFloat)
+    Tensor& y = z && in_place ? ctx.output_in_place(0, {3}, blocked_out(s), DataType::kFloat)
                   : ctx.output(0, blocked_out(s), DataType::kFloat);
     return {x, w, b, z, std::move(s), y};
   }
@@ -239,7 +239,8 @@ class NchwcConvRef final : public Kernel {
   void run(KernelContext& ctx) const override {
     // Plain references, not a structured binding: clang 14 cannot capture
     // those in the lambdas below.
-    const BlockedConv::Io io = conv_.begin(ctx);
+    // Not in place: the whole output is stored before Z is added.
+    const BlockedConv::Io io = conv_.begin(ctx, false);
     const Tensor &x = io.x, &w = io.w;
     const Tensor *b = io.b, *z = io.z;
     const ConvShapes& s = io.s;
@@ -305,7 +306,7 @@ class NchwcConvFast final : public Kernel {
   void run(KernelContext& ctx) const override {
     // Plain references, not a structured binding: clang 14 cannot capture
     // those in the lambdas below.
-    const BlockedConv::Io io = conv_.begin(ctx);
+    const BlockedConv::Io io = conv_.begin(ctx, true);
     const Tensor &x = io.x, &w = io.w;
     const Tensor *b = io.b, *z = io.z;
     const ConvShapes& s = io.s;
