@@ -18,16 +18,9 @@
 
 namespace onyx::ukernel {
 
-void sgemm_tile_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
-void sgemm_tile_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
-void sgemm_tile_rows_avx2(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                          bool accumulate);
-void sgemm_tile_rows_avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                            bool accumulate);
-void sgemm_tile_edge_avx2(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                          int64_t ldc, bool accumulate);
-void sgemm_tile_edge_avx512(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                            int64_t ldc, bool accumulate);
+// Each ISA's kernel entry, defined in its own file (compiled with its flags).
+extern const SgemmKernel kSgemmAvx2, kSgemmAvx512;
+
 void bias_relu_rows_avx2(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* row_bias,
                          const float* col_bias, bool relu);
 
@@ -62,11 +55,10 @@ void sgemm_tile_edge_scalar(int mi, bool rows_a, int64_t kc, const float* a, int
   kFns[rows_a][mi - 1](kc, a, lda, b, c, ldc, accumulate);
 }
 
-const SgemmKernel kKernels[] = {
-    {Isa::kScalar, 4, 8, sgemm_tile_scalar, sgemm_tile_scalar_impl<true>, sgemm_tile_edge_scalar},
-    {Isa::kAvx2, 6, 16, sgemm_tile_avx2, sgemm_tile_rows_avx2, sgemm_tile_edge_avx2},
-    {Isa::kAvx512, 12, 32, sgemm_tile_avx512, sgemm_tile_rows_avx512, sgemm_tile_edge_avx512},
-};
+constexpr SgemmKernel kSgemmScalar{Isa::kScalar, 4, 8, sgemm_tile_scalar, sgemm_tile_scalar_impl<true>,
+                                   sgemm_tile_edge_scalar};
+// Pointers, not copies: the other files' entries need no initialisation order.
+const SgemmKernel* const kKernels[] = {&kSgemmScalar, &kSgemmAvx2, &kSgemmAvx512};
 
 // Rows per work item: a multiple of every MR (4, 6, 12) so packed-A panels
 // line up with work items. 120 rows x 256 k x 4 B = 120 KiB of packed A per
@@ -445,7 +437,7 @@ void check_isa(Isa isa) {
 
 const SgemmKernel& sgemm_kernel(Isa isa) {
   check_isa(isa);
-  return kKernels[static_cast<int>(isa)];
+  return *kKernels[static_cast<int>(isa)];
 }
 
 void apply_activation(float* x, int64_t n, const Epilogue& epi) {

@@ -23,18 +23,6 @@ using Ops = Avx2Ops;
 #include "ukernels/sgemm_tile.inl"
 }  // namespace
 
-void sgemm_tile_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
-  sgemm_tile_impl<Avx2Ops, 6, 2>(kc, a, 0, b, c, ldc, accumulate);
-}
-
-void sgemm_tile_rows_avx2(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                          bool accumulate) {
-  sgemm_tile_impl<Avx2Ops, 6, 2, true>(kc, a, lda, b, c, ldc, accumulate);
-}
-
-void sgemm_tile_edge_avx2(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                          int64_t ldc, bool accumulate) {
-  sgemm_tile_edge_impl<Avx2Ops, 6, 2>(mi, rows_a, kc, a, lda, b, c, ldc, accumulate);
-}
+extern const SgemmKernel kSgemmAvx2 = sgemm_kernel_of<Avx2Ops, 6, 2>(Isa::kAvx2);
 
 }  // namespace onyx::ukernel

@@ -5,7 +5,8 @@
 // and issues MR * NV FMAs.
 //
 // Include after defining a struct `Ops` with: V, kWidth, zero(), load(p),
-// store(p, v), bcast(p), fma(a, b, c) (a * b + c), add(a, b).
+// store(p, v), bcast(p), fma(a, b, c) (a * b + c), add(a, b); then
+// sgemm_kernel_of<Ops, MR, NV>(isa) is the ISA's SgemmKernel entry.
 //
 // A comes packed (kRowsA false: a[k * MR + i]) or as MR rows of a row-major
 // matrix (kRowsA true: a[i * lda + k]). The second lets a product whose A is
@@ -70,4 +71,19 @@ static void sgemm_tile_edge_impl(int mi, bool rows_a, int64_t kc, const float* a
              true)) ||
            ...);
   }(std::make_integer_sequence<int, MR - 1>{});
+}
+
+// Packed A only: the SgemmKernel::tile signature has no row stride.
+template <typename Ops, int MR, int NV>
+static void sgemm_tile_packed_impl(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                   bool accumulate) {
+  sgemm_tile_impl<Ops, MR, NV>(kc, a, 0, b, c, ldc, accumulate);
+}
+
+// The kernel table entry of one instantiation: tile shape and entry points
+// all follow from (Ops, MR, NV), so no ISA file repeats them by hand.
+template <typename Ops, int MR, int NV>
+constexpr SgemmKernel sgemm_kernel_of(Isa isa) {
+  return {isa, MR, NV * Ops::kWidth, sgemm_tile_packed_impl<Ops, MR, NV>, sgemm_tile_impl<Ops, MR, NV, true>,
+          sgemm_tile_edge_impl<Ops, MR, NV>};
 }

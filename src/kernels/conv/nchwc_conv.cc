@@ -226,8 +226,8 @@ struct BlockedConv {
     const Tensor* b = ctx.optional_input(2);
     const Tensor* z = ctx.optional_input(3);
     ConvShapes s = shapes(x, w, b, z);
-    Tensor& y = z && in_place ? ctx.output_in_place(0, {3}, blocked_out(s), DataType::kFloat)
-                  : ctx.output(0, blocked_out(s), DataType::kFloat);
+    Tensor& y = in_place ? ctx.output_in_place(0, {3}, blocked_out(s), DataType::kFloat)
+                         : ctx.output(0, blocked_out(s), DataType::kFloat);
     return {x, w, b, z, std::move(s), y};
   }
 };
