@@ -231,6 +231,8 @@ TEST(Nchwc, DepthwiseConvEveryWidthAndBorder) {
 
 // Dense work items over two images, two block pairs and a lone last block,
 // on a map wider than one pointwise chunk and on a tiny one, 1x1 and 3x3.
+// The wide maps' weights are smaller than their input (items run position
+// major), the 2x2 maps' larger (block-pair major): both item orders.
 TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
   Case k;
   k.N = 2;
