@@ -162,5 +162,53 @@ TEST(InPlace, AChainWrittenInPlaceGivesTheSameValues) {
   }
 }
 
+TEST(InPlace, NormsSoftmaxActivationsAndABroadcastBRunInPlace) {
+  // x -> Relu -> Softmax -> LayerNormalization -> Clip -> Elu -> Neg ->
+  // Add(c [33], .) -> Transpose. Each of the seven steps after Relu may
+  // write over its dying input (Add over its B: c broadcasts), so the whole
+  // chain lives in one buffer: the arena holds it and Transpose's input, not
+  // a buffer per step. The values are those of the plain definitions.
+  ModelBuilder mb(17);
+  ir::Value* x = mb.input("x", DataType::kFloat, {Dim(4), Dim(33)});
+  ir::Value* v = mb.node("Softmax", {mb.node("Relu", {x})});
+  v = mb.node("LayerNormalization", {v, mb.constant("g", floats({33}, 2.f)), mb.constant("b", floats({33}, 0.f))});
+  v = mb.node("Clip", {v, mb.constant("lo", Tensor::from<float>(std::vector<float>{-1.5f}, {})),
+                       mb.constant("hi", Tensor::from<float>(std::vector<float>{2.f}, {}))});
+  v = mb.node("Neg", {mb.node("Elu", {v})});
+  v = mb.node("Add", {mb.constant("c", floats({33}, 1.f)), v});
+  mb.output(mb.node("Transpose", {v}));
+  const std::string bytes = mb.bytes();
+  const Tensor x_in = floats({4, 33}, 0.3f);
+  const Tensor g = floats({33}, 2.f), b = floats({33}, 0.f), c = floats({33}, 1.f);
+  std::vector<double> want(4 * 33);
+  for (int r = 0; r < 4; ++r) {
+    double row[33], m = 0, sum = 0, mean = 0, var = 0;
+    for (int j = 0; j < 33; ++j) m = std::max(m, row[j] = std::max(0.f, x_in.data<float>()[r * 33 + j]));
+    for (double& e : row) sum += (e = std::exp(e - m));
+    for (double& e : row) mean += (e /= sum) / 33;
+    for (double e : row) var += (e - mean) * (e - mean) / 33;
+    for (int j = 0; j < 33; ++j) {
+      double t = (row[j] - mean) / std::sqrt(var + 1e-5) * g.data<float>()[j] + b.data<float>()[j];
+      t = std::min(2.0, std::max(-1.5, t));
+      t = t > 0 ? t : std::exp(t) - 1;
+      want[static_cast<size_t>(j * 4 + r)] = c.data<float>()[j] - t;  // transposed
+    }
+  }
+  SessionOptions so;
+  so.enable_mem_pattern = true;
+  auto s = Session::create(bytes.data(), bytes.size(), so);
+  std::vector<std::string> names{"x"};
+  std::vector<Value> in{Value(x_in)}, outs;
+  for (int r = 0; r < 3; ++r) outs = s->run(names, in, {});
+  const Tensor& y = outs[0].tensor();
+  ASSERT_EQ(y.shape(), (Shape{33, 4}));
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(y.data<float>()[i], want[i], 1e-4) << i;
+  // One 4 x 33 float buffer (528 bytes) in the arena; two steps that did not
+  // write in place would need two of them live at once.
+  const MemoryPatternStats st = s->memory_pattern_stats();
+  EXPECT_GT(st.last_arena_bytes, 0u);
+  EXPECT_LT(st.last_arena_bytes, 2u * 4 * 33 * sizeof(float));
+}
+
 }  // namespace
 }  // namespace onyx::test

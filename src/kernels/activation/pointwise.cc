@@ -107,7 +107,7 @@ class Activation final : public Kernel {
   explicit Activation(const KernelInit& init) : p_(read_params(kOp, init.node)) {}
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0, x.shape(), x.dtype());
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), x.dtype());  // y[i] from x[i] alone
     dispatch_float(x.dtype(), [&]<typename T>() {
       using C = compute_t<T>;
       const C alpha = static_cast<C>(p_.alpha), beta = static_cast<C>(p_.beta), gamma = static_cast<C>(p_.gamma);

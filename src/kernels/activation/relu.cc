@@ -12,7 +12,7 @@ class Relu final : public Kernel {
   explicit Relu(const KernelInit&) {}
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0, x.shape(), x.dtype());
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), x.dtype());  // y[i] from x[i] alone
     dispatch_numeric(x.dtype(), [&]<typename T>() {
       using C = compute_t<T>;
       // Written so that NaN passes through (numpy.maximum(NaN, 0) is NaN).

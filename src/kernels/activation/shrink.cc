@@ -13,7 +13,7 @@ class Shrink final : public Kernel {
       : lambd_(init.node.attr_float("lambd", 0.5f)), bias_(init.node.attr_float("bias", 0.0f)) {}
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0, x.shape(), x.dtype());
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), x.dtype());  // y[i] from x[i] alone
     const double lambd = lambd_, bias = bias_;
     dispatch_numeric(x.dtype(), [&]<typename T>() {
       unary_map<T, T>(x, y, [=](T v) {

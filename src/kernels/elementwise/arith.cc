@@ -29,17 +29,25 @@ class Arith final : public Kernel {
 
   void run(KernelContext& ctx) const override {
     const Tensor& a = ctx.input(0);
-    Tensor b = ctx.input(1);
-    Shape bs = legacy_b_shape(ctx.node(), a.shape(), b.shape());
-    if (bs != b.shape()) b = b.reshaped(bs);
+    // B by reference (a copy would hold its storage and keep it from being
+    // taken below); the legacy broadcast's reshaped view only when needed.
+    const Tensor& b_in = ctx.input(1);
+    const Shape bs = legacy_b_shape(ctx.node(), a.shape(), b_in.shape());
+    const bool legacy = bs != b_in.shape();
+    const Tensor b_legacy = legacy ? b_in.reshaped(bs) : Tensor();
+    const Tensor& b = legacy ? b_legacy : b_in;
     if (a.dtype() != b.dtype())
       fail(ErrorCode::kInvalidArgument, "inputs have different element types ", dtype_name(a.dtype()), " and ",
            dtype_name(b.dtype()));
     Shape os = broadcast_shapes(a.shape(), b.shape());
-    // Every output element reads A at its own index when A has the output's
-    // shape, so a dying A can take the result (B is a copy here, never given).
-    Tensor& out = a.shape() == os ? ctx.output_in_place(0, {0}, std::move(os), a.dtype())
-                                  : ctx.output(0, std::move(os), a.dtype());
+    // Every output element reads an operand with the output's shape at its
+    // own index only, so a dying one can take the result: A, else B (a
+    // per-channel scale times a feature map, c + x, c / x).
+    const bool a_full = a.shape() == os, b_full = !legacy && b.shape() == os;
+    Tensor& out = a_full && b_full ? ctx.output_in_place(0, {0, 1}, std::move(os), a.dtype())
+                  : a_full         ? ctx.output_in_place(0, {0}, std::move(os), a.dtype())
+                  : b_full         ? ctx.output_in_place(0, {1}, std::move(os), a.dtype())
+                                   : ctx.output(0, std::move(os), a.dtype());
     dispatch_numeric(a.dtype(), [&]<typename T>() {
       using C = compute_t<T>;
       if constexpr (kOp == ArithOp::kDiv && std::is_integral_v<T>) {

@@ -22,7 +22,7 @@ class Clip final : public Kernel {
 
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0, x.shape(), x.dtype());
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), x.dtype());  // y[i] from x[i] alone
     const Tensor* lo_t = legacy_ ? nullptr : ctx.optional_input(1);
     const Tensor* hi_t = legacy_ ? nullptr : ctx.optional_input(2);
     for (const Tensor* b : {lo_t, hi_t}) {

@@ -78,7 +78,7 @@ class UnaryMath final : public Kernel {
   explicit UnaryMath(const KernelInit&) {}
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0, x.shape(), x.dtype());
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), x.dtype());  // y[i] from x[i] alone
     dispatch_numeric(x.dtype(), [&]<typename T>() {
       if constexpr (std::is_integral_v<T>) {
         if constexpr (kIntegerOk<kOp>) {

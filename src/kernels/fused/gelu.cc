@@ -20,7 +20,7 @@ class GeluRef final : public Kernel {
   explicit GeluRef(const KernelInit&) {}
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0, x.shape(), DataType::kFloat);
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), DataType::kFloat);
     const float* px = x.data<float>();
     float* py = y.data<float>();
     for (int64_t i = 0; i < x.numel(); ++i) {
@@ -37,7 +37,7 @@ class GeluFast final : public Kernel {
   explicit GeluFast(const KernelInit&) { epi_.act = kTanh ? ukernel::Act::kGeluTanh : ukernel::Act::kGelu; }
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0, x.shape(), DataType::kFloat);
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), DataType::kFloat);
     const float* px = x.data<float>();
     float* py = y.data<float>();
     parallel_for(ctx.pool(), x.numel(), 4096, [&](int64_t b, int64_t e) {

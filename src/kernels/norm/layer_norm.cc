@@ -37,7 +37,9 @@ class RowNorm final : public Kernel {
     stat_shape.resize(x.shape().size(), 1);
     const int64_t cols = shape_numel(norm_shape);
     const int64_t rows = shape_numel(stat_shape);
-    Tensor& y = ctx.output(0, x.shape(), x.dtype());
+    // A row's statistics are taken before any of it is written, then
+    // y[j] comes from x[j]: a dying X can take the result.
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), x.dtype());
     Tensor* mean_out = !kRms && ctx.output_wanted(1) ? &ctx.output(1, stat_shape, stash_) : nullptr;
     Tensor* inv_out = !kRms && ctx.output_wanted(2) ? &ctx.output(2, stat_shape, stash_) : nullptr;
     dispatch_float(x.dtype(), [&]<typename T>() {

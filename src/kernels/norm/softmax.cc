@@ -181,7 +181,9 @@ class Softmax final : public Kernel {
   void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
     const int axis = resolve_axis(axis_, x.rank(), coerce_2d_);
-    Tensor& y = ctx.output(0, x.shape(), x.dtype());
+    // Each pass over a slice reads x[i] before it writes y[i], and later
+    // passes read y: a dying X can take the result.
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), x.dtype());
     if (x.numel() == 0) return;
     const AxisSplit sp = coerce_2d_ ? split_coerced_2d(x.shape(), axis) : split_at_axis(x.shape(), axis);
     dispatch_float(x.dtype(), [&]<typename T>() { softmax_run<K, T>(x.data<T>(), y.data<T>(), sp, ctx.pool()); });

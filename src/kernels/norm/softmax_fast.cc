@@ -36,7 +36,8 @@ class SoftmaxFast final : public Kernel {
     int axis;
     if (coerce_2d_ && (axis_ == rank || rank == 0)) axis = rank;
     else axis = normalize_axis(axis_, rank);
-    Tensor& y = ctx.output(0, x.shape(), DataType::kFloat);
+    // As in softmax.cc: per slice, x[i] is read before y[i] is written.
+    Tensor& y = ctx.output_in_place(0, {0}, x.shape(), DataType::kFloat);
     if (x.numel() == 0) return;
     const AxisSplit sp = coerce_2d_ ? split_coerced_2d(x.shape(), axis) : split_at_axis(x.shape(), axis);
     const float* xp = x.data<float>();
