@@ -249,6 +249,41 @@ TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
   }
 }
 
+// Winograd F(2x2, 3x3): 3x3 stride 1 with at least 32 channels in and out.
+// Partial channel blocks (36 -> 44), odd and even maps (partial edge tiles),
+// pads 1, 0 and asymmetric, two images, the residual with ReLU, and an
+// activation applied after the transform (HardSwish).
+TEST(Nchwc, WinogradConv) {
+  Case k;
+  k.C = 36;
+  k.M = 44;
+  k.H = 9;
+  k.W = 13;
+  check(k, 501);  // pads 1: border tiles read zeros
+  k.pads = {0, 0, 0, 0};
+  k.H = k.W = 8;  // 6x6 output: whole tiles
+  check(k, 503);
+  k.pads = {1, 0, 2, 1};
+  k.N = 2;
+  k.H = 7;
+  k.W = 4;
+  check(k, 505);
+  k.pads = {1, 1, 1, 1};
+  k.residual = true;
+  k.act = "Relu";
+  check(k, 507);
+  k.residual = false;
+  k.act = "HardSwish";
+  k.H = k.W = 1;  // a 1x1 map: one tile, eight of its inputs padding
+  check(k, 509);
+  k.H = 16;
+  k.W = 17;
+  check(k, 511);
+  // Weights given at run time take the direct kernel (packed per run).
+  k.act = "";
+  check(k, 513, false);
+}
+
 TEST(Nchwc, ReordersRoundTrip) {
   for (Shape shape : {Shape{2, 13, 3, 5}, Shape{1, 9, 17, 19}}) {  // the second over 256 pixels: tiled
     Tensor x = random_tensor(DataType::kFloat, shape, 61);

@@ -99,4 +99,28 @@ using PoolRowFn = void (*)(const PoolRowArgs& a, int64_t oh);
 void max_pool_row_portable(const PoolRowArgs& a, int64_t oh);
 void max_pool_row_avx2(const PoolRowArgs& a, int64_t oh);
 
+// Winograd F(2x2, 3x3) for a dense 3x3, stride-1, undilated convolution
+// (winograd.inl; NchwcConvFast picks it): tiles of 2x2 outputs, TH x TW of
+// them. For one image:
+//   input:  v[16][T][Cp] = B^T d B of each tile's 4x4 input patch, per block
+//   (GEMMs: m[xi] [T x Mp] = v[xi] [T x Cp] x U[xi] [Cp x Mp], by the caller)
+//   output: y = A^T m A + bias (+ z) (ReLU), [Mb][OH][OW][8]
+// Cp / Mp: input / output channels rounded up to whole blocks.
+struct WinoArgs {
+  const ConvGeo* g;
+  int64_t TH, TW, Cp, Mp;
+  const float* x;  // [Cb][H][W][8]
+  float* v;
+  const float* m;
+  const float* bias;  // Mp floats
+  float* y;
+  const float* z;  // may be null
+  bool relu;
+};
+using WinoTileRowFn = void (*)(const WinoArgs& a, int64_t block, int64_t ty);
+void wino_input_portable(const WinoArgs& a, int64_t cb, int64_t ty);
+void wino_input_avx2(const WinoArgs& a, int64_t cb, int64_t ty);
+void wino_output_portable(const WinoArgs& a, int64_t mb, int64_t ty);
+void wino_output_avx2(const WinoArgs& a, int64_t mb, int64_t ty);
+
 }  // namespace onyx::nchwc

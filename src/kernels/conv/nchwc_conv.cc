@@ -52,6 +52,11 @@ struct Ops {
     for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] + b.v[i];
     return r;
   }
+  static V sub(const V& a, const V& b) {
+    V r;
+    for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] - b.v[i];
+    return r;
+  }
   static V max0(const V& a) {
     V r;
     for (int i = 0; i < kBlock; ++i) r.v[i] = a.v[i] > 0.f ? a.v[i] : 0.f;
@@ -69,11 +74,14 @@ struct Ops {
   }
 };
 #include "kernels/conv/nchwc_rows.inl"
+#include "kernels/conv/winograd.inl"
 }  // namespace
 
 void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
 void dw_row_portable(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
 void max_pool_row_portable(const PoolRowArgs& a, int64_t oh) { max_pool_row_impl(a, oh); }
+void wino_input_portable(const WinoArgs& a, int64_t cb, int64_t ty) { wino_input_impl(a, cb, ty); }
+void wino_output_portable(const WinoArgs& a, int64_t mb, int64_t ty) { wino_output_impl(a, mb, ty); }
 }  // namespace nchwc
 
 namespace {
@@ -282,7 +290,9 @@ class NchwcConvFast final : public Kernel {
   explicit NchwcConvFast(const KernelInit& init)
       : conv_(init.node),
         row_(active_isa() >= Isa::kAvx2 ? nchwc::conv_row_avx2 : nchwc::conv_row_portable),
-        dw_row_(active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2 : nchwc::dw_row_portable) {
+        dw_row_(active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2 : nchwc::dw_row_portable),
+        wino_in_(active_isa() >= Isa::kAvx2 ? nchwc::wino_input_avx2 : nchwc::wino_input_portable),
+        wino_out_(active_isa() >= Isa::kAvx2 ? nchwc::wino_output_avx2 : nchwc::wino_output_portable) {
     // A constant B (the usual case) is padded once here, not on every run.
     const Tensor* b = init.constant_input(2);
     if (b && b->dtype() == DataType::kFloat && b->rank() == 1) {
@@ -292,13 +302,17 @@ class NchwcConvFast final : public Kernel {
     const Tensor* w = init.constant_input(1);
     if (w && w->dtype() == DataType::kFloat && w->rank() == 4) {
       packed_nchw_ = init.input_types.size() > 0 && init.input_types[0].rank() == 4;
-      // Huge-page memory, packed on the session's pool while it is created
-      // (ukernels/pack.h: the first touch of fresh pages dominates here).
-      ukernel::PackedBuffer buf = ukernel::packed_alloc(packed_floats(*w, packed_nchw_));
-      pack_into(*w, packed_nchw_, buf.p, ukernel::pack_pool());
-      packed_ = buf.p;
-      packed_owner_ = std::move(buf.owner);
-      packed_from_ = w->raw();
+      if (!packed_nchw_ && winograd_fits(*w)) {
+        transform_winograd(*w);
+      } else {
+        // Huge-page memory, packed on the session's pool while it is created
+        // (ukernels/pack.h: the first touch of fresh pages dominates here).
+        ukernel::PackedBuffer buf = ukernel::packed_alloc(packed_floats(*w, packed_nchw_));
+        pack_into(*w, packed_nchw_, buf.p, ukernel::pack_pool());
+        packed_ = buf.p;
+        packed_owner_ = std::move(buf.owner);
+        packed_from_ = w->raw();
+      }
       ukernel::release_source_pages(w->raw(), w->nbytes());
     }
   }
@@ -312,6 +326,12 @@ class NchwcConvFast final : public Kernel {
     const ConvShapes& s = io.s;
     Tensor& y = io.y;
     if (y.empty()) return;
+    const WindowGeometry& wg = s.geo;
+    if (!wino_u_.empty() && w.raw() == wino_from_ && x.rank() == 5 && wg.stride[0] == 1 && wg.stride[1] == 1 &&
+        wg.dilation[0] == 1 && wg.dilation[1] == 1) {
+      run_winograd(ctx, x, b, z, s, y);
+      return;
+    }
     // Weights computed at run time (not a constant): packed on every run.
     std::vector<float> repacked;
     const float* packed = packed_;
@@ -528,9 +548,113 @@ class NchwcConvFast final : public Kernel {
     });
   }
 
+  // Winograd F(2x2, 3x3) (nchwc.h, winograd.inl) for a constant 3x3
+  // stride-1 undilated dense filter on a blocked input with at least
+  // kWinoMinChannels input and output channels: 4 multiply-adds per output
+  // and channel pair instead of 9, as 16 GEMMs over the channels, plus the
+  // tile transforms (a few adds per pixel and block). With fewer channels the
+  // GEMMs are too short (K = C) to pay for the transforms.
+  static constexpr int64_t kWinoMinChannels = 32;
+  bool winograd_fits(const Tensor& w) const {
+    const WindowAttrs& at = conv_.attrs;
+    auto all_one = [](const std::vector<int64_t>& v) {
+      return std::all_of(v.begin(), v.end(), [](int64_t e) { return e == 1; });
+    };
+    return conv_.group == 1 && w.dim(2) == 3 && w.dim(3) == 3 && w.dim(0) >= kWinoMinChannels &&
+           w.dim(1) >= kWinoMinChannels && all_one(at.strides) && all_one(at.dilations);
+  }
+
+  // U[xi] = G g G^T for every (output, input) channel pair, as 16 GEMM B
+  // operands [Cp x Mp] packed once (zero rows / columns for padded channels).
+  void transform_winograd(const Tensor& w) {
+    static constexpr double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    const int64_t M = w.dim(0), C = w.dim(1);
+    const int64_t Cp = nchwc::blocks(C) * kBlock, Mp = nchwc::blocks(M) * kBlock;
+    const size_t per_xi = static_cast<size_t>(Cp * Mp);
+    ukernel::PackedBuffer tmp = ukernel::packed_alloc(16 * per_xi);
+    std::fill(tmp.p, tmp.p + 16 * per_xi, 0.f);
+    const float* wp = w.data<float>();
+    parallel_items(ukernel::pack_pool(), M, [&](int64_t m) {
+      for (int64_t c = 0; c < C; ++c) {
+        const float* g = wp + (m * C + c) * 9;
+        double t[4][3];  // G g
+        for (int i = 0; i < 4; ++i)
+          for (int k = 0; k < 3; ++k) t[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 4; ++j)
+            tmp.p[(i * 4 + j) * per_xi + static_cast<size_t>(c * Mp + m)] =
+                static_cast<float>(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+      }
+    });
+    for (int xi = 0; xi < 16; ++xi)
+      wino_u_.push_back(ukernel::PackedMatrix::pack(active_isa(), false, false, Cp, Mp, tmp.p + xi * per_xi, Mp));
+    wino_from_ = w.raw();
+  }
+
+  // Per image: input transform (items: channel block x tile row), the 16
+  // GEMMs (one per item, each on one thread: with T = 16..784 tile rows a
+  // GEMM split over threads would be mostly edges), output transform with
+  // the epilogue (items: output block x tile row).
+  void run_winograd(KernelContext& ctx, const Tensor& x, const Tensor* b, const Tensor* z, const ConvShapes& s,
+                    Tensor& y) const {
+    const WindowGeometry& g = s.geo;
+    const nchwc::ConvGeo geo{g.in[0], g.in[1], g.out[0], g.out[1], 3, 3, 1, 1, 1, 1, g.pad_begin[0], g.pad_begin[1],
+                             x.dim(1)};
+    const int64_t N = s.batch, Cb = x.dim(1), Mb = y.dim(1), Cp = Cb * kBlock, Mp = Mb * kBlock;
+    const int64_t TH = (geo.OH + 1) / 2, TW = (geo.OW + 1) / 2, T = TH * TW;
+    std::vector<float> run_bias;
+    const std::vector<float>* bias_p = &bias_;
+    if (!b || b->raw() != bias_from_ || static_cast<int64_t>(bias_.size()) < Mp) {
+      run_bias = padded_bias(b, s.out_channels);
+      bias_p = &run_bias;
+    }
+    // Scratch of the calling thread, reused run after run (fresh pages cost
+    // more than the transforms); the pool's workers only use it during this call.
+    thread_local std::vector<float> v_buf, m_buf;
+    const size_t v_floats = static_cast<size_t>(16 * T * Cp), m_floats = static_cast<size_t>(16 * T * Mp);
+    if (v_buf.size() < v_floats) v_buf.resize(v_floats);
+    if (m_buf.size() < m_floats) m_buf.resize(m_floats);
+    const bool relu = conv_.epi.act == ukernel::Act::kRelu;
+    const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
+    ThreadPool* pool = ctx.pool();
+    // Plain pointers for the workers: the names above are the calling
+    // thread's; a worker naming them would get its own, empty, vectors.
+    float* const vp = v_buf.data();
+    float* const mp = m_buf.data();
+    const int64_t in_plane = geo.H * geo.W * kBlock, out_plane = geo.OH * geo.OW * kBlock;
+    for (int64_t n = 0; n < N; ++n) {
+      nchwc::WinoArgs a{&geo, TH, TW, Cp, Mp, x.data<float>() + n * Cb * in_plane, vp, mp,
+                        bias_p->data(), y.data<float>() + n * Mb * out_plane,
+                        z ? z->data<float>() + n * Mb * out_plane : nullptr, relu};
+      const int64_t grain = std::max<int64_t>(1, 64 / std::max<int64_t>(TW, 1));
+      parallel_for(pool, Cb * TH, grain, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) wino_in_(a, i / TH, i % TH);
+      });
+      parallel_for(pool, 16, 1, [&](int64_t x0, int64_t x1) {
+        for (int64_t xi = x0; xi < x1; ++xi)
+          ukernel::sgemm_packed_b(false, T, 1.f, vp + xi * T * Cp, Cp, *wino_u_[static_cast<size_t>(xi)], 0.f,
+                                  mp + xi * T * Mp, Mp, ukernel::Epilogue{}, nullptr);
+      });
+      parallel_for(pool, Mb * TH, grain, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t mb = i / TH, ty = i % TH;
+          wino_out_(a, mb, ty);
+          if (other_act) {
+            const int64_t oh0 = 2 * ty, oh1 = std::min(geo.OH, oh0 + 2);
+            ukernel::apply_activation(a.y + mb * out_plane + oh0 * geo.OW * kBlock, (oh1 - oh0) * geo.OW * kBlock,
+                                      conv_.epi);
+          }
+        }
+      });
+    }
+  }
+
   BlockedConv conv_;
   nchwc::ConvRowFn row_;
   nchwc::DwRowFn dw_row_;
+  nchwc::WinoTileRowFn wino_in_, wino_out_;
+  std::vector<std::shared_ptr<const ukernel::PackedMatrix>> wino_u_;  // 16 when the Winograd path is set up
+  const void* wino_from_ = nullptr;
   const float* packed_ = nullptr;       // weights packed at creation (constant W)
   std::shared_ptr<void> packed_owner_;  // keeps packed_ alive
   bool packed_nchw_ = false;            // packed for an NCHW (4-D) X
