@@ -531,6 +531,23 @@ void release_source_pages(const void* p, size_t bytes) {
   resident::note_absorbed(p, bytes);
 }
 
+std::shared_ptr<PackedMatrix> PackedMatrix::uninitialized_b(Isa isa, int64_t rows, int64_t cols) {
+  const SgemmKernel& kern = sgemm_kernel(isa);
+  auto pm = std::make_shared<PackedMatrix>();
+  pm->isa_ = isa;
+  pm->as_a_ = false;
+  pm->rows_ = rows;
+  pm->cols_ = cols;
+  pm->k_ = rows;
+  pm->width_ = kern.nr;
+  pm->panels_ = (cols + pm->width_ - 1) / pm->width_;
+  pm->size_ = static_cast<size_t>(pm->panels_ * pm->width_ * std::max<int64_t>(rows, 1));
+  PackedBuffer buf = packed_alloc(pm->size_);
+  pm->data_ = std::unique_ptr<float[], void (*)(float*)>(buf.p, [](float*) {});
+  pm->lent_ = std::move(buf.owner);
+  return pm;
+}
+
 const float* PackedMatrix::panel(int64_t kb, int64_t p) const {
   int64_t kc = std::min(kKc, k_ - kb * kKc);
   return data_.get() + kb * kKc * panels_ * width_ + p * kc * width_;

@@ -68,6 +68,15 @@ class PackedMatrix {
   bool is_a() const { return as_a_; }
   // Packed block for k-block `kb` and panel index `p` (MR or NR wide).
   const float* panel(int64_t kb, int64_t p) const;
+  // A B operand (rows = K, cols = N) laid out as pack() lays it out, its
+  // memory from packed_alloc and not filled: for values computed rather than
+  // copied (the Winograd filters of NchwcConv), written by the caller through
+  // mutable_panel, element (k, n) at [(k % kKc) * width + n % width] of panel
+  // (k / kKc, n / width), every one of them up to panels * width columns.
+  static std::shared_ptr<PackedMatrix> uninitialized_b(Isa isa, int64_t rows, int64_t cols);
+  float* mutable_panel(int64_t kb, int64_t p) { return const_cast<float*>(panel(kb, p)); }
+  int64_t width() const { return width_; }
+  int64_t panels() const { return panels_; }
   size_t bytes() const { return size_ * sizeof(float); }
 
  private:

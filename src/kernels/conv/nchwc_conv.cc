@@ -564,30 +564,50 @@ class NchwcConvFast final : public Kernel {
            w.dim(1) >= kWinoMinChannels && all_one(at.strides) && all_one(at.dilations);
   }
 
-  // U[xi] = G g G^T for every (output, input) channel pair, as 16 GEMM B
-  // operands [Cp x Mp] packed once (zero rows / columns for padded channels).
+  // U[xi] = G g G^T for every (output, input) channel pair, written straight
+  // into 16 GEMM B operands [Cp x Mp] in their packed layout (zero for padded
+  // channels): one pass over W, and the only fresh memory touched is the
+  // operands'. Items: one panel of output channels, its filters (NR x C x 9
+  // floats) read from L2 while all 16 operands' panels fill in order.
   void transform_winograd(const Tensor& w) {
-    static constexpr double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
     const int64_t M = w.dim(0), C = w.dim(1);
     const int64_t Cp = nchwc::blocks(C) * kBlock, Mp = nchwc::blocks(M) * kBlock;
-    const size_t per_xi = static_cast<size_t>(Cp * Mp);
-    ukernel::PackedBuffer tmp = ukernel::packed_alloc(16 * per_xi);
-    std::fill(tmp.p, tmp.p + 16 * per_xi, 0.f);
+    std::vector<std::shared_ptr<ukernel::PackedMatrix>> u;
+    for (int xi = 0; xi < 16; ++xi) u.push_back(ukernel::PackedMatrix::uninitialized_b(active_isa(), Cp, Mp));
+    const int64_t width = u[0]->width(), panels = u[0]->panels();
     const float* wp = w.data<float>();
-    parallel_items(ukernel::pack_pool(), M, [&](int64_t m) {
-      for (int64_t c = 0; c < C; ++c) {
-        const float* g = wp + (m * C + c) * 9;
-        double t[4][3];  // G g
-        for (int i = 0; i < 4; ++i)
-          for (int k = 0; k < 3; ++k) t[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 4; ++j)
-            tmp.p[(i * 4 + j) * per_xi + static_cast<size_t>(c * Mp + m)] =
-                static_cast<float>(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+    parallel_items(ukernel::pack_pool(), panels, [&](int64_t p) {
+      for (int64_t kb = 0; kb * ukernel::kKc < Cp; ++kb) {
+        float* dst[16];
+        for (int xi = 0; xi < 16; ++xi) dst[xi] = u[static_cast<size_t>(xi)]->mutable_panel(kb, p);
+        const int64_t c0 = kb * ukernel::kKc, c1 = std::min(Cp, c0 + ukernel::kKc);
+        for (int64_t c = c0; c < c1; ++c)
+          for (int64_t j = 0; j < width; ++j) {
+            const int64_t m = p * width + j, at = (c - c0) * width + j;
+            if (m >= M || c >= C) {
+              for (float* d : dst) d[at] = 0.f;
+              continue;
+            }
+            const float* g = wp + (m * C + c) * 9;
+            // t = G g with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], then U = t G^T.
+            float t[4][3];
+            for (int k = 0; k < 3; ++k) {
+              const float a = g[k], b = g[3 + k], e = g[6 + k];
+              t[0][k] = a;
+              t[1][k] = 0.5f * (a + b + e);
+              t[2][k] = 0.5f * (a - b + e);
+              t[3][k] = e;
+            }
+            for (int i = 0; i < 4; ++i) {
+              dst[i * 4 + 0][at] = t[i][0];
+              dst[i * 4 + 1][at] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+              dst[i * 4 + 2][at] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+              dst[i * 4 + 3][at] = t[i][2];
+            }
+          }
       }
     });
-    for (int xi = 0; xi < 16; ++xi)
-      wino_u_.push_back(ukernel::PackedMatrix::pack(active_isa(), false, false, Cp, Mp, tmp.p + xi * per_xi, Mp));
+    wino_u_.assign(u.begin(), u.end());
     wino_from_ = w.raw();
   }
 
