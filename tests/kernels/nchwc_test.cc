@@ -252,7 +252,9 @@ TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
 // Winograd F(2x2, 3x3): 3x3 stride 1 with at least 32 channels in and out.
 // Partial channel blocks (36 -> 44), odd and even maps (partial edge tiles),
 // pads 1, 0 and asymmetric, two images, the residual with ReLU, and an
-// activation applied after the transform (HardSwish).
+// activation applied after the transform (HardSwish). The 16x17 maps run in
+// chunks of tile rows (the last one shorter), the 8x8 and 1x1 ones in one
+// pass per image: both schedules of NchwcConvFast::run_winograd.
 TEST(Nchwc, WinogradConv) {
   Case k;
   k.C = 36;

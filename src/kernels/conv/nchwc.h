@@ -109,6 +109,8 @@ void max_pool_row_avx2(const PoolRowArgs& a, int64_t oh);
 struct WinoArgs {
   const ConvGeo* g;
   int64_t TH, TW, Cp, Mp;
+  // v and m hold tile rows [ty0, ty0 + T / TW): T tiles per xi plane.
+  int64_t ty0, T;
   const float* x;  // [Cb][H][W][8]
   float* v;
   const float* m;
@@ -117,10 +119,12 @@ struct WinoArgs {
   const float* z;  // may be null
   bool relu;
 };
-using WinoTileRowFn = void (*)(const WinoArgs& a, int64_t block, int64_t ty);
-void wino_input_portable(const WinoArgs& a, int64_t cb, int64_t ty);
-void wino_input_avx2(const WinoArgs& a, int64_t cb, int64_t ty);
-void wino_output_portable(const WinoArgs& a, int64_t mb, int64_t ty);
-void wino_output_avx2(const WinoArgs& a, int64_t mb, int64_t ty);
+// One tile row `ty`, channel blocks [b0, b1) (input blocks for the input
+// transform, output blocks for the output one).
+using WinoTileRowFn = void (*)(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
+void wino_input_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
+void wino_input_avx2(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
+void wino_output_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
+void wino_output_avx2(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
 
 }  // namespace onyx::nchwc

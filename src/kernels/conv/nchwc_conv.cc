@@ -80,8 +80,8 @@ struct Ops {
 void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
 void dw_row_portable(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
 void max_pool_row_portable(const PoolRowArgs& a, int64_t oh) { max_pool_row_impl(a, oh); }
-void wino_input_portable(const WinoArgs& a, int64_t cb, int64_t ty) { wino_input_impl(a, cb, ty); }
-void wino_output_portable(const WinoArgs& a, int64_t mb, int64_t ty) { wino_output_impl(a, mb, ty); }
+void wino_input_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_input_impl(a, b0, b1, ty); }
+void wino_output_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_output_impl(a, b0, b1, ty); }
 }  // namespace nchwc
 
 namespace {
@@ -611,10 +611,14 @@ class NchwcConvFast final : public Kernel {
     wino_from_ = w.raw();
   }
 
-  // Per image: input transform (items: channel block x tile row), the 16
-  // GEMMs (one per item, each on one thread: with T = 16..784 tile rows a
-  // GEMM split over threads would be mostly edges), output transform with
-  // the epilogue (items: output block x tile row).
+  // Two schedules. Filters small enough to stay in L2 (16 x Cp x Mp floats
+  // up to 1 MiB: resnet50's 64- and 128-channel layers): chunks of about 32
+  // tiles, each taken whole by one thread through input transform, the 16
+  // GEMMs and output transform, so the transformed tiles never leave L2.
+  // Larger filters: per image, the input transform over all tiles, the 16
+  // GEMMs one per item (each on one thread: with 16..784 tiles a GEMM split
+  // over threads would be mostly edges), then the output transform; the
+  // filters are then read once per run, not once per chunk.
   void run_winograd(KernelContext& ctx, const Tensor& x, const Tensor* b, const Tensor* z, const ConvShapes& s,
                     Tensor& y) const {
     const WindowGeometry& g = s.geo;
@@ -628,43 +632,72 @@ class NchwcConvFast final : public Kernel {
       run_bias = padded_bias(b, s.out_channels);
       bias_p = &run_bias;
     }
-    // Scratch of the calling thread, reused run after run (fresh pages cost
-    // more than the transforms); the pool's workers only use it during this call.
-    thread_local std::vector<float> v_buf, m_buf;
-    const size_t v_floats = static_cast<size_t>(16 * T * Cp), m_floats = static_cast<size_t>(16 * T * Mp);
-    if (v_buf.size() < v_floats) v_buf.resize(v_floats);
-    if (m_buf.size() < m_floats) m_buf.resize(m_floats);
     const bool relu = conv_.epi.act == ukernel::Act::kRelu;
     const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
     ThreadPool* pool = ctx.pool();
-    // Plain pointers for the workers: the names above are the calling
-    // thread's; a worker naming them would get its own, empty, vectors.
+    const int64_t threads = pool ? pool->num_threads() : 1;
+    const int64_t in_plane = geo.H * geo.W * kBlock, out_plane = geo.OH * geo.OW * kBlock;
+    const float* xp = x.data<float>();
+    float* yp = y.data<float>();
+    const float* zp = z ? z->data<float>() : nullptr;
+    auto args = [&](int64_t n, float* v, float* m, int64_t ty0, int64_t tiles) {
+      return nchwc::WinoArgs{&geo, TH, TW, Cp, Mp, ty0, tiles, xp + n * Cb * in_plane, v, m, bias_p->data(),
+                             yp + n * Mb * out_plane, zp ? zp + n * Mb * out_plane : nullptr, relu};
+    };
+    auto gemms = [&](float* v, float* m, int64_t tiles, int64_t xi0, int64_t xi1) {
+      for (int64_t xi = xi0; xi < xi1; ++xi)
+        ukernel::sgemm_packed_b(false, tiles, 1.f, v + xi * tiles * Cp, Cp, *wino_u_[static_cast<size_t>(xi)], 0.f,
+                                m + xi * tiles * Mp, Mp, ukernel::Epilogue{}, nullptr);
+    };
+    auto finish = [&](const nchwc::WinoArgs& a, int64_t mb0, int64_t mb1, int64_t ty) {
+      wino_out_(a, mb0, mb1, ty);
+      if (!other_act) return;
+      const int64_t oh0 = 2 * ty, oh1 = std::min(geo.OH, oh0 + 2);
+      for (int64_t mb = mb0; mb < mb1; ++mb)
+        ukernel::apply_activation(a.y + mb * out_plane + oh0 * geo.OW * kBlock, (oh1 - oh0) * geo.OW * kBlock,
+                                  conv_.epi);
+    };
+
+    constexpr int64_t kChunkTiles = 32, kL2FilterBytes = int64_t{1} << 20;
+    const int64_t rows_per_chunk = std::max<int64_t>(1, kChunkTiles / TW), chunks = (TH + rows_per_chunk - 1) / rows_per_chunk;
+    if (16 * Cp * Mp * static_cast<int64_t>(sizeof(float)) <= kL2FilterBytes && N * chunks >= 2 * threads) {
+      parallel_for(pool, N * chunks, 1, [&](int64_t i0, int64_t i1) {
+        // This thread's own chunk buffers (a worker's thread_local is its own).
+        thread_local std::vector<float> v_chunk, m_chunk;
+        const int64_t most = rows_per_chunk * TW;
+        if (static_cast<int64_t>(v_chunk.size()) < 16 * most * Cp) v_chunk.resize(static_cast<size_t>(16 * most * Cp));
+        if (static_cast<int64_t>(m_chunk.size()) < 16 * most * Mp) m_chunk.resize(static_cast<size_t>(16 * most * Mp));
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t n = i / chunks, ty0 = i % chunks * rows_per_chunk, ty1 = std::min(TH, ty0 + rows_per_chunk);
+          const int64_t tiles = (ty1 - ty0) * TW;
+          const nchwc::WinoArgs a = args(n, v_chunk.data(), m_chunk.data(), ty0, tiles);
+          for (int64_t ty = ty0; ty < ty1; ++ty) wino_in_(a, 0, Cb, ty);
+          gemms(v_chunk.data(), m_chunk.data(), tiles, 0, 16);
+          for (int64_t ty = ty0; ty < ty1; ++ty) finish(a, 0, Mb, ty);
+        }
+      });
+      return;
+    }
+    // Scratch of the calling thread, reused run after run (fresh pages cost
+    // more than the transforms). Plain pointers for the workers: a worker
+    // naming v_buf would get its own, empty, vector.
+    thread_local std::vector<float> v_buf, m_buf;
+    if (static_cast<int64_t>(v_buf.size()) < 16 * T * Cp) v_buf.resize(static_cast<size_t>(16 * T * Cp));
+    if (static_cast<int64_t>(m_buf.size()) < 16 * T * Mp) m_buf.resize(static_cast<size_t>(16 * T * Mp));
     float* const vp = v_buf.data();
     float* const mp = m_buf.data();
-    const int64_t in_plane = geo.H * geo.W * kBlock, out_plane = geo.OH * geo.OW * kBlock;
+    // Items: tile rows, each cut into ranges of blocks when there are too
+    // few rows to go round the threads (7 on a 14x14 map).
+    auto groups_of = [&](int64_t blocks) { return std::clamp<int64_t>((4 * threads + TH - 1) / TH, 1, blocks); };
+    const int64_t gin = groups_of(Cb), gout = groups_of(Mb);
     for (int64_t n = 0; n < N; ++n) {
-      nchwc::WinoArgs a{&geo, TH, TW, Cp, Mp, x.data<float>() + n * Cb * in_plane, vp, mp,
-                        bias_p->data(), y.data<float>() + n * Mb * out_plane,
-                        z ? z->data<float>() + n * Mb * out_plane : nullptr, relu};
-      const int64_t grain = std::max<int64_t>(1, 64 / std::max<int64_t>(TW, 1));
-      parallel_for(pool, Cb * TH, grain, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i) wino_in_(a, i / TH, i % TH);
+      const nchwc::WinoArgs a = args(n, vp, mp, 0, T);
+      parallel_for(pool, TH * gin, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) wino_in_(a, Cb * (i % gin) / gin, Cb * (i % gin + 1) / gin, i / gin);
       });
-      parallel_for(pool, 16, 1, [&](int64_t x0, int64_t x1) {
-        for (int64_t xi = x0; xi < x1; ++xi)
-          ukernel::sgemm_packed_b(false, T, 1.f, vp + xi * T * Cp, Cp, *wino_u_[static_cast<size_t>(xi)], 0.f,
-                                  mp + xi * T * Mp, Mp, ukernel::Epilogue{}, nullptr);
-      });
-      parallel_for(pool, Mb * TH, grain, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t mb = i / TH, ty = i % TH;
-          wino_out_(a, mb, ty);
-          if (other_act) {
-            const int64_t oh0 = 2 * ty, oh1 = std::min(geo.OH, oh0 + 2);
-            ukernel::apply_activation(a.y + mb * out_plane + oh0 * geo.OW * kBlock, (oh1 - oh0) * geo.OW * kBlock,
-                                      conv_.epi);
-          }
-        }
+      parallel_for(pool, 16, 1, [&](int64_t x0, int64_t x1) { gemms(vp, mp, T, x0, x1); });
+      parallel_for(pool, TH * gout, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) finish(a, Mb * (i % gout) / gout, Mb * (i % gout + 1) / gout, i / gout);
       });
     }
   }
