@@ -230,7 +230,8 @@ TEST(Nchwc, DepthwiseConvEveryWidthAndBorder) {
 }
 
 // Dense work items over two images, two block pairs and a lone last block,
-// on a map wider than one pointwise chunk and on a tiny one, 1x1 and 3x3.
+// on a map wider than one pointwise chunk and on a tiny one, 1x1 and 3x3
+// (16 channels: the 3x3 ones run as Winograd).
 // The wide maps' weights are smaller than their input (items run position
 // major), the 2x2 maps' larger (block-pair major): both item orders.
 TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
@@ -249,7 +250,7 @@ TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
   }
 }
 
-// Winograd F(2x2, 3x3): 3x3 stride 1 with at least 32 channels in and out.
+// Winograd F(2x2, 3x3): 3x3 stride 1 with at least 16 channels in and out.
 // Partial channel blocks (36 -> 44), odd and even maps (partial edge tiles),
 // pads 1, 0 and asymmetric, two images, the residual with ReLU, and an
 // activation applied after the transform (HardSwish). The 16x17 maps run in

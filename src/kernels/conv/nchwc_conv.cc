@@ -553,8 +553,11 @@ class NchwcConvFast final : public Kernel {
   // kWinoMinChannels input and output channels: 4 multiply-adds per output
   // and channel pair instead of 9, as 16 GEMMs over the channels, plus the
   // tile transforms (a few adds per pixel and block). With fewer channels the
-  // GEMMs are too short (K = C) to pay for the transforms.
-  static constexpr int64_t kWinoMinChannels = 32;
+  // GEMMs are too short (K = C) to pay for the transforms. squeezenet1_1, whose
+  // 55x55 expand convolutions have 16 input channels, ran in 8.1-8.2 ms with
+  // 16 here against 8.3-9.1 with 32 (onyx bench --threads 1 --iters 100,
+  // alternated; the same within noise at 2 threads).
+  static constexpr int64_t kWinoMinChannels = 16;
   bool winograd_fits(const Tensor& w) const {
     const WindowAttrs& at = conv_.attrs;
     auto all_one = [](const std::vector<int64_t>& v) {
