@@ -117,12 +117,16 @@ TEST(Nchwc, DenseConvStridesDilationsAsymmetricPads) {
   k.dilations = {2, 1};
   k.pads = {2, 0, 1, 3};
   check(k, 13);
-  k.KH = 1;  // 1x1 with stride 2 runs the general row kernel
+  k.KH = 1;  // 1x1 with strides: the pixels read are gathered into a dense map first
   k.KW = 1;
   k.pads = {0, 0, 0, 0};
   k.dilations = {1, 1};
   k.strides = {2, 2};
   check(k, 15);
+  k.strides = {1, 3};
+  k.N = 2;
+  k.residual = true;
+  check(k, 17);
 }
 
 TEST(Nchwc, PointwiseConvRowChunks) {
