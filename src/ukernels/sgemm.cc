@@ -461,8 +461,7 @@ void apply_activation(float* x, int64_t n, const Epilogue& epi) {
   }
 }
 
-std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool trans, int64_t rows, int64_t cols,
-                                                       const float* x, int64_t ldx) {
+std::shared_ptr<PackedMatrix> PackedMatrix::shell(Isa isa, bool as_a, int64_t rows, int64_t cols) {
   const SgemmKernel& kern = sgemm_kernel(isa);
   auto pm = std::make_shared<PackedMatrix>();
   pm->isa_ = isa;
@@ -470,12 +469,18 @@ std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool 
   pm->rows_ = rows;
   pm->cols_ = cols;
   // As A: panels over rows, k = cols. As B (rows = K, cols = N): panels over cols, k = rows.
-  const int64_t k = as_a ? cols : rows;
-  const int64_t r = as_a ? rows : cols;
-  pm->k_ = k;
+  pm->k_ = as_a ? cols : rows;
   pm->width_ = as_a ? kern.mr : kern.nr;
-  pm->panels_ = (r + pm->width_ - 1) / pm->width_;
-  pm->size_ = static_cast<size_t>(pm->panels_ * pm->width_ * std::max<int64_t>(k, 1));
+  pm->panels_ = ((as_a ? rows : cols) + pm->width_ - 1) / pm->width_;
+  pm->size_ = static_cast<size_t>(pm->panels_ * pm->width_ * std::max<int64_t>(pm->k_, 1));
+  return pm;
+}
+
+std::shared_ptr<const PackedMatrix> PackedMatrix::pack(Isa isa, bool as_a, bool trans, int64_t rows, int64_t cols,
+                                                       const float* x, int64_t ldx) {
+  std::shared_ptr<PackedMatrix> pm = shell(isa, as_a, rows, cols);
+  const int64_t k = pm->k_;
+  const int64_t r = as_a ? rows : cols;
   // In place: op(B) = X (K x N, row stride N, N % NR == 0) packs to exactly
   // X's size, k-block kb landing on the very bytes of X's rows k0..k0+kc, so
   // each block is copied out to a scratch and packed back over itself.
@@ -532,16 +537,7 @@ void release_source_pages(const void* p, size_t bytes) {
 }
 
 std::shared_ptr<PackedMatrix> PackedMatrix::uninitialized_b(Isa isa, int64_t rows, int64_t cols) {
-  const SgemmKernel& kern = sgemm_kernel(isa);
-  auto pm = std::make_shared<PackedMatrix>();
-  pm->isa_ = isa;
-  pm->as_a_ = false;
-  pm->rows_ = rows;
-  pm->cols_ = cols;
-  pm->k_ = rows;
-  pm->width_ = kern.nr;
-  pm->panels_ = (cols + pm->width_ - 1) / pm->width_;
-  pm->size_ = static_cast<size_t>(pm->panels_ * pm->width_ * std::max<int64_t>(rows, 1));
+  std::shared_ptr<PackedMatrix> pm = shell(isa, false, rows, cols);
   PackedBuffer buf = packed_alloc(pm->size_);
   pm->data_ = std::unique_ptr<float[], void (*)(float*)>(buf.p, [](float*) {});
   pm->lent_ = std::move(buf.owner);

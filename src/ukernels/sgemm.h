@@ -80,6 +80,10 @@ class PackedMatrix {
   size_t bytes() const { return size_ * sizeof(float); }
 
  private:
+  // Geometry only (isa, orientation, panels, size): what pack and
+  // uninitialized_b share before they place the data.
+  static std::shared_ptr<PackedMatrix> shell(Isa isa, bool as_a, int64_t rows, int64_t cols);
+
   Isa isa_ = Isa::kScalar;
   bool as_a_ = false;
   int64_t rows_ = 0, cols_ = 0, k_ = 0, panels_ = 0, width_ = 0;
