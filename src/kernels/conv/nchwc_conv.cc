@@ -689,9 +689,13 @@ class NchwcConvFast final : public Kernel {
                                   conv_.epi);
     };
 
-    constexpr int64_t kChunkTiles = 32, kL2FilterBytes = int64_t{1} << 20;
+    // Chunks also for any filter when one image's transformed tiles would
+    // pass 64 MiB (they are 4x the input plus 4x the output): a large map is
+    // then never a proportionally large allocation.
+    constexpr int64_t kChunkTiles = 32, kL2FilterBytes = int64_t{1} << 20, kWholeImageBytes = int64_t{64} << 20;
     const int64_t rows_per_chunk = std::max<int64_t>(1, kChunkTiles / TW), chunks = (TH + rows_per_chunk - 1) / rows_per_chunk;
-    if (16 * Cp * Mp * static_cast<int64_t>(sizeof(float)) <= kL2FilterBytes && N * chunks >= 2 * threads) {
+    const int64_t fsize = static_cast<int64_t>(sizeof(float));
+    if ((16 * Cp * Mp * fsize <= kL2FilterBytes && N * chunks >= 2 * threads) || 16 * T * (Cp + Mp) * fsize > kWholeImageBytes) {
       parallel_for(pool, N * chunks, 1, [&](int64_t i0, int64_t i1) {
         // This thread's own chunk buffers (a worker's thread_local is its own).
         thread_local std::vector<float> v_chunk, m_chunk;
