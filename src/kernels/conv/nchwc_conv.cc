@@ -96,6 +96,15 @@ constexpr int64_t kDwPadMaxWidth = 32;
 // file): keeps blocks(channels) and the output size far from overflow.
 constexpr int64_t kMaxChannels = int64_t{1} << 40;
 
+// `buf` grown to at least `floats` and never shrunk (thread-local scratch
+// kept for the next run: its fresh pages would cost more than the work), as
+// a plain pointer for the pool's workers, which naming the caller's
+// thread_local would get their own, empty, vector.
+float* scratch(std::vector<float>& buf, int64_t floats) {
+  if (static_cast<int64_t>(buf.size()) < floats) buf.resize(static_cast<size_t>(floats));
+  return buf.data();
+}
+
 // A blocked tensor [N, Cb, H, W, 8]: checks and returns its dims.
 void check_blocked(const Tensor& t, const char* what) {
   if (t.dtype() != DataType::kFloat || t.rank() != 5 || t.dim(4) != kBlock)
@@ -326,9 +335,9 @@ class NchwcConvFast final : public Kernel {
     const ConvShapes& s = io.s;
     Tensor& y = io.y;
     if (y.empty()) return;
-    const WindowGeometry& wg = s.geo;
-    if (!wino_u_.empty() && w.raw() == wino_from_ && x.rank() == 5 && wg.stride[0] == 1 && wg.stride[1] == 1 &&
-        wg.dilation[0] == 1 && wg.dilation[1] == 1) {
+    // Strides and dilations are attributes, all 1 when the filter was
+    // transformed (winograd_fits); W and X's layout are per run.
+    if (!wino_u_.empty() && w.raw() == wino_from_ && x.rank() == 5) {
       run_winograd(ctx, x, b, z, s, y);
       return;
     }
@@ -357,8 +366,7 @@ class NchwcConvFast final : public Kernel {
     if (!dw && !nchw && geo.KH == 1 && geo.KW == 1 && (geo.SH > 1 || geo.SW > 1) && geo.PT == 0 && geo.PL == 0 &&
         g.pad_end[0] == 0 && g.pad_end[1] == 0) {
       const int64_t Cb = x.dim(1), plane = geo.OH * geo.OW * kBlock, images = s.batch * Cb;
-      if (static_cast<int64_t>(gathered.size()) < images * plane) gathered.resize(static_cast<size_t>(images * plane));
-      float* gp = gathered.data();  // a worker naming `gathered` would get its own
+      float* gp = scratch(gathered, images * plane);
       const nchwc::ConvGeo src = geo;
       parallel_for(ctx.pool(), images * geo.OH, std::max<int64_t>(1, 4096 / (geo.OW * kBlock)), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
@@ -387,12 +395,7 @@ class NchwcConvFast final : public Kernel {
     }
     const int64_t Mb = y.dim(1), pairs = (Mb + 1) / 2;
     std::vector<float> run_bias;
-    const std::vector<float>* bias_p = &bias_;
-    if (!b || b->raw() != bias_from_ || static_cast<int64_t>(bias_.size()) < pairs * 2 * kBlock) {
-      run_bias = padded_bias(b, s.out_channels);
-      bias_p = &run_bias;
-    }
-    const std::vector<float>& bias = *bias_p;
+    const float* bias = bias_for(b, s.out_channels, run_bias);
     const float zeros[kBlock] = {};
     const bool relu = conv_.epi.act == ukernel::Act::kRelu;
     const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
@@ -435,7 +438,7 @@ class NchwcConvFast final : public Kernel {
               std::memcpy(buf.data() + ((h + geo.PT) * pg.W + geo.PL) * kBlock, src + h * row_floats,
                           static_cast<size_t>(row_floats) * sizeof(float));
             float* yb = yp + blk * out_plane;
-            nchwc::DwRowArgs a{&pg,   buf.data(), packed + cb * taps, bias.data() + cb * kBlock, zeros, nullptr,
+            nchwc::DwRowArgs a{&pg,   buf.data(), packed + cb * taps, bias + cb * kBlock, zeros, nullptr,
                                nullptr, relu};
             for (int64_t oh = 0; oh < geo.OH; ++oh) {
               a.y = yb + oh * geo.OW * kBlock;
@@ -454,7 +457,7 @@ class NchwcConvFast final : public Kernel {
           nchwc::DwRowArgs a{&geo,
                              xp + blk * in_plane,
                              packed + cb * taps,
-                             bias.data() + cb * kBlock,
+                             bias + cb * kBlock,
                              zeros,
                              yp + blk * out_plane + oh * geo.OW * kBlock,
                              zp ? zp + blk * out_plane + oh * geo.OW * kBlock : nullptr,
@@ -496,7 +499,7 @@ class NchwcConvFast final : public Kernel {
         a.g = &geo;
         a.x = xp + n * Cb * in_plane;
         a.w = packed + pr * pair_floats;
-        a.bias = bias.data() + pr * 2 * kBlock;
+        a.bias = bias + pr * 2 * kBlock;
         a.zeros = zeros;
         a.nb = nb;
         a.relu = relu;
@@ -514,6 +517,15 @@ class NchwcConvFast final : public Kernel {
   }
 
  private:
+  // The padded bias of this run: the one made at creation when B is that
+  // constant, else made now into `run_bias`.
+  const float* bias_for(const Tensor* b, int64_t out_channels, std::vector<float>& run_bias) const {
+    const int64_t padded = (nchwc::blocks(out_channels) + 1) / 2 * 2 * kBlock;
+    if (b && b->raw() == bias_from_ && static_cast<int64_t>(bias_.size()) >= padded) return bias_.data();
+    run_bias = padded_bias(b, out_channels);
+    return run_bias.data();
+  }
+
   // B (or zeros) padded to whole block pairs: the dense kernel reads 16
   // channels per pair, the depthwise one 8 per block.
   static std::vector<float> padded_bias(const Tensor* b, int64_t channels) {
@@ -658,11 +670,7 @@ class NchwcConvFast final : public Kernel {
     const int64_t N = s.batch, Cb = x.dim(1), Mb = y.dim(1), Cp = Cb * kBlock, Mp = Mb * kBlock;
     const int64_t TH = (geo.OH + 1) / 2, TW = (geo.OW + 1) / 2, T = TH * TW;
     std::vector<float> run_bias;
-    const std::vector<float>* bias_p = &bias_;
-    if (!b || b->raw() != bias_from_ || static_cast<int64_t>(bias_.size()) < Mp) {
-      run_bias = padded_bias(b, s.out_channels);
-      bias_p = &run_bias;
-    }
+    const float* bias = bias_for(b, s.out_channels, run_bias);
     const bool relu = conv_.epi.act == ukernel::Act::kRelu;
     const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
     ThreadPool* pool = ctx.pool();
@@ -672,7 +680,7 @@ class NchwcConvFast final : public Kernel {
     float* yp = y.data<float>();
     const float* zp = z ? z->data<float>() : nullptr;
     auto args = [&](int64_t n, float* v, float* m, int64_t ty0, int64_t tiles) {
-      return nchwc::WinoArgs{&geo, TH, TW, Cp, Mp, ty0, tiles, xp + n * Cb * in_plane, v, m, bias_p->data(),
+      return nchwc::WinoArgs{&geo, TH, TW, Cp, Mp, ty0, tiles, xp + n * Cb * in_plane, v, m, bias,
                              yp + n * Mb * out_plane, zp ? zp + n * Mb * out_plane : nullptr, relu};
     };
     auto gemms = [&](float* v, float* m, int64_t tiles, int64_t xi0, int64_t xi1) {
@@ -700,27 +708,23 @@ class NchwcConvFast final : public Kernel {
         // This thread's own chunk buffers (a worker's thread_local is its own).
         thread_local std::vector<float> v_chunk, m_chunk;
         const int64_t most = rows_per_chunk * TW;
-        if (static_cast<int64_t>(v_chunk.size()) < 16 * most * Cp) v_chunk.resize(static_cast<size_t>(16 * most * Cp));
-        if (static_cast<int64_t>(m_chunk.size()) < 16 * most * Mp) m_chunk.resize(static_cast<size_t>(16 * most * Mp));
+        float* const v = scratch(v_chunk, 16 * most * Cp);
+        float* const m = scratch(m_chunk, 16 * most * Mp);
         for (int64_t i = i0; i < i1; ++i) {
           const int64_t n = i / chunks, ty0 = i % chunks * rows_per_chunk, ty1 = std::min(TH, ty0 + rows_per_chunk);
           const int64_t tiles = (ty1 - ty0) * TW;
-          const nchwc::WinoArgs a = args(n, v_chunk.data(), m_chunk.data(), ty0, tiles);
+          const nchwc::WinoArgs a = args(n, v, m, ty0, tiles);
           for (int64_t ty = ty0; ty < ty1; ++ty) wino_in_(a, 0, Cb, ty);
-          gemms(v_chunk.data(), m_chunk.data(), tiles, 0, 16);
+          gemms(v, m, tiles, 0, 16);
           for (int64_t ty = ty0; ty < ty1; ++ty) finish(a, 0, Mb, ty);
         }
       });
       return;
     }
-    // Scratch of the calling thread, reused run after run (fresh pages cost
-    // more than the transforms). Plain pointers for the workers: a worker
-    // naming v_buf would get its own, empty, vector.
+    // The calling thread's scratch, shared with the workers for this call.
     thread_local std::vector<float> v_buf, m_buf;
-    if (static_cast<int64_t>(v_buf.size()) < 16 * T * Cp) v_buf.resize(static_cast<size_t>(16 * T * Cp));
-    if (static_cast<int64_t>(m_buf.size()) < 16 * T * Mp) m_buf.resize(static_cast<size_t>(16 * T * Mp));
-    float* const vp = v_buf.data();
-    float* const mp = m_buf.data();
+    float* const vp = scratch(v_buf, 16 * T * Cp);
+    float* const mp = scratch(m_buf, 16 * T * Mp);
     // Items: tile rows, each cut into ranges of blocks when there are too
     // few rows to go round the threads (7 on a 14x14 map).
     auto groups_of = [&](int64_t blocks) { return std::clamp<int64_t>((4 * threads + TH - 1) / TH, 1, blocks); };
