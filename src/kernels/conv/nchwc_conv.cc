@@ -595,8 +595,9 @@ class NchwcConvFast final : public Kernel {
   // tile transforms (a few adds per pixel and block). With fewer channels the
   // GEMMs are too short (K = C) to pay for the transforms. squeezenet1_1, whose
   // 55x55 expand convolutions have 16 input channels, ran in 8.1-8.2 ms with
-  // 16 here against 8.3-9.1 with 32 (onyx bench --threads 1 --iters 100,
-  // alternated; the same within noise at 2 threads).
+  // 16 here against 8.3-9.1 with 32 (`onyx bench squeezenet1_1.onnx --threads
+  // 1 --iters 100`, four rounds alternating a temporary environment switch
+  // between the two; the same within noise at 2 threads).
   static constexpr int64_t kWinoMinChannels = 16;
   bool winograd_fits(const Tensor& w) const {
     const WindowAttrs& at = conv_.attrs;
