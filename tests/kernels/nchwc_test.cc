@@ -39,6 +39,9 @@ struct Case {
   bool bias = true, residual = false;
   bool nchw_input = false;  // X given as [N, C, H, W]
   std::string act;  // "" none, else a FusedConv activation name
+  // X's height and width declared symbolic, so unknown when the kernel is
+  // created: a 3x3 filter then takes Winograd whatever the map's size.
+  bool symbolic_map = false;
 };
 
 float activate(const std::string& act, float v) {
@@ -87,7 +90,15 @@ void check(const Case& k, uint32_t seed, bool constant_w = true) {
   Tensor z = random_tensor(DataType::kFloat, want_shape.shape(), seed + 3);
   Tensor want = expected_conv(k, x, w, b, k.residual ? &z : nullptr);
   OpTest t("NchwcConv", 1, "com.onyx");
-  t.input("X", k.nchw_input ? x : xb);
+  if (k.symbolic_map) {
+    const Tensor& in = k.nchw_input ? x : xb;
+    ir::Dims dims(in.shape().begin(), in.shape().end());
+    dims[2] = ir::Dim::sym("height");
+    dims[3] = ir::Dim::sym("width");
+    t.value_input("X", Value(in), ir::Type::tensor(DataType::kFloat, dims));
+  } else {
+    t.input("X", k.nchw_input ? x : xb);
+  }
   if (constant_w) t.constant_input("W", w);
   else t.input("W", w);
   if (k.bias) t.constant_input("B", b);
@@ -235,7 +246,7 @@ TEST(Nchwc, DepthwiseConvEveryWidthAndBorder) {
 
 // Dense work items over two images, two block pairs and a lone last block,
 // on a map wider than one pointwise chunk and on a tiny one, 1x1 and 3x3
-// (16 channels: the 3x3 ones run as Winograd).
+// (16 channels: the 3x3 ones on 19x23 run as Winograd, on 2x2 direct).
 // The wide maps' weights are smaller than their input (items run position
 // major), the 2x2 maps' larger (block-pair major): both item orders.
 TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
@@ -262,6 +273,7 @@ TEST(Nchwc, DenseConvTwoImagesPairsAndLoneBlock) {
 // pass per image: both schedules of NchwcConvFast::run_winograd.
 TEST(Nchwc, WinogradConv) {
   Case k;
+  k.symbolic_map = true;  // the 7x4 and 1x1 maps below would otherwise run direct (map_known_small)
   k.C = 36;
   k.M = 44;
   k.H = 9;
@@ -289,6 +301,10 @@ TEST(Nchwc, WinogradConv) {
   // Weights given at run time take the direct kernel (packed per run).
   k.act = "";
   check(k, 513, false);
+  // A map known at creation to be under 8x8 (resnet50's layer4: 7x7) runs direct.
+  k.symbolic_map = false;
+  k.H = k.W = 7;
+  check(k, 515);
 }
 
 TEST(Nchwc, ReordersRoundTrip) {

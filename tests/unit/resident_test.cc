@@ -3,6 +3,7 @@
 // still read at run time, or living in the caller's bytes, are left alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -155,6 +156,46 @@ TEST(Resident, LentWeightIsPackedInPlace) {
   EXPECT_TRUE(resident::end_lending().empty());
   EXPECT_NE(fresh->panel(0, 0), y.data<float>());
   EXPECT_TRUE(intact(y, y0));
+}
+
+// NchwcConv packs a lent weight over its own bytes when the packed form has
+// their exact size (M a multiple of 16, C of 8): the constant then holds the
+// same values in another order. The caller's bytes are never lent, so W is
+// copied (and packed in place) at the three offsets where its raw data is
+// misaligned, and read where it lies at the fourth, then packed apart.
+TEST(Resident, LentConvWeightIsPackedInPlace) {
+  ModelBuilder mb;
+  ir::Value* x = mb.input("x", DataType::kFloat, {1, 16, 8, 8});
+  const Tensor w0 = positive_floats({32, 16, 1, 1}, 11);
+  mb.output(mb.node("Conv", {x, mb.constant("w", w0.clone())}));
+  const std::string bytes = mb.bytes();
+  const Tensor xin = positive_floats({1, 16, 8, 8}, 12);
+  const std::vector<std::string> names{"x"};
+  const std::vector<Value> in{Value(xin)};
+  SessionOptions ref_options;
+  ref_options.reference_kernels = true;
+  const Tensor want = Session::create(bytes.data(), bytes.size(), ref_options)->run(names, in, {})[0].tensor();
+  auto sorted = [](const Tensor& t) {
+    std::vector<float> v(t.data<float>(), t.data<float>() + t.numel());
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  int in_place = 0;
+  for (size_t shift = 0; shift < 4; ++shift) {
+    auto buf = std::shared_ptr<uint8_t[]>(new uint8_t[bytes.size() + 4]);
+    std::memcpy(buf.get() + shift, bytes.data(), bytes.size());
+    auto s = Session::create(buf.get() + shift, bytes.size(), SessionOptions{}, buf);
+    int blocked = 0;
+    for (const auto& n : s->model().graph->nodes()) blocked += n->is("NchwcConv", "com.onyx");
+    ASSERT_EQ(blocked, 1) << "the Conv runs as NchwcConv";
+    expect_same({s->run(names, in, {})[0].tensor()}, {want});
+    const Tensor& w = constant_named(*s, "w");
+    if (intact(w, w0)) continue;  // read where it lies (the caller's bytes): packed apart
+    EXPECT_EQ(sorted(w), sorted(w0)) << "shift " << shift << ": W's bytes hold its packed form";
+    ++in_place;
+    expect_same({s->run(names, in, {})[0].tensor()}, {want});  // a second run reads the same packed bytes
+  }
+  EXPECT_EQ(in_place, 3);
 }
 
 TEST(Resident, MappedFilePagesStayReadable) {

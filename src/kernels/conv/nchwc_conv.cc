@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/resident.h"
 #include "cpu/features.h"
 #include "kernels/common/activation_attr.h"
 #include "kernels/conv/conv_common.h"
@@ -311,15 +312,30 @@ class NchwcConvFast final : public Kernel {
     const Tensor* w = init.constant_input(1);
     if (w && w->dtype() == DataType::kFloat && w->rank() == 4) {
       packed_nchw_ = init.input_types.size() > 0 && init.input_types[0].rank() == 4;
-      if (!packed_nchw_ && winograd_fits(*w)) {
+      if (!packed_nchw_ && winograd_fits(*w) && !map_known_small(init)) {
         transform_winograd(*w);
       } else {
-        // Huge-page memory, packed on the session's pool while it is created
-        // (ukernels/pack.h: the first touch of fresh pages dominates here).
-        ukernel::PackedBuffer buf = ukernel::packed_alloc(packed_floats(*w, packed_nchw_));
-        pack_into(*w, packed_nchw_, buf.p, ukernel::pack_pool());
-        packed_ = buf.p;
-        packed_owner_ = std::move(buf.owner);
+        // Packed on the session's pool while it is created. The first touch
+        // of fresh pages dominates here (ukernels/pack.h), so a weight lent
+        // by the plan (only this node reads it, the engine owns its bytes:
+        // resident::lend) whose packed form has its exact size is packed over
+        // itself, each block pair's region being its own 16 filters; else
+        // into huge-page memory.
+        const size_t floats = packed_floats(*w, packed_nchw_);
+        std::shared_ptr<void> lent;
+        if (conv_.group == 1 && w->dim(0) % (2 * kBlock) == 0 && floats == static_cast<size_t>(w->numel()) &&
+            reinterpret_cast<uintptr_t>(w->raw()) % 64 == 0)
+          lent = resident::borrow(w->raw(), w->nbytes());
+        if (lent) {
+          packed_ = static_cast<const float*>(w->raw());
+          pack_into(*w, packed_nchw_, const_cast<float*>(packed_), ukernel::pack_pool(), true);
+          packed_owner_ = std::move(lent);
+        } else {
+          ukernel::PackedBuffer buf = ukernel::packed_alloc(floats);
+          pack_into(*w, packed_nchw_, buf.p, ukernel::pack_pool());
+          packed_ = buf.p;
+          packed_owner_ = std::move(buf.owner);
+        }
         packed_from_ = w->raw();
       }
       ukernel::release_source_pages(w->raw(), w->nbytes());
@@ -545,7 +561,10 @@ class NchwcConvFast final : public Kernel {
     return static_cast<size_t>(pairs * taps * ((C + cin - 1) / cin) * 2 * kBlock * cin);
   }
 
-  void pack_into(const Tensor& w, bool nchw_input, float* dst, ThreadPool* pool) const {
+  // in_place: dst is W's own bytes, packed_floats equal to W's size and M a
+  // multiple of 16, so that each block pair's region is exactly its 16
+  // filters: those are copied out before the region is rewritten.
+  void pack_into(const Tensor& w, bool nchw_input, float* dst, ThreadPool* pool, bool in_place = false) const {
     const int64_t M = w.dim(0), C = w.dim(1), KH = w.dim(2), KW = w.dim(3);
     const float* wp = w.data<float>();
     if (conv_.group != 1) {  // depthwise weights are small: one thread
@@ -555,36 +574,44 @@ class NchwcConvFast final : public Kernel {
       return;
     }
     const int64_t cin = nchw_input ? 1 : kBlock, Cb = (C + cin - 1) / cin, pairs = (nchwc::blocks(M) + 1) / 2;
-    const int64_t pair_floats = KH * KW * Cb * 2 * kBlock * cin;
-    // One block pair per item, its region written once in order (padding
-    // included), so the fresh pages are touched by the thread that fills them
-    // and every store is sequential; the reads gather from the pair's 16
-    // filters (pair_floats floats: L2).
+    const int64_t taps = KH * KW, pair_floats = taps * Cb * 2 * kBlock * cin;
+    const int64_t filter = C * taps;  // floats per output channel
+    // Channels per staged chunk: about 256 columns of 16 floats (16 KiB, L1).
+    const int64_t chunk = std::max<int64_t>(1, 256 / taps);
+    const ukernel::PackRowsFn pack_rows = ukernel::pack_rows_for(active_isa());
+    // Where (c, kh, kw) goes in a pair's region, in units of 2 * kBlock floats.
+    auto slot = [&](int64_t c, int64_t kh, int64_t kw) {
+      return nchw_input ? (kh * C + c) * KW + kw : (kh * KW + kw) * Cb * cin + c;
+    };
+    // One block pair per item. Its 16 filters are read in order, a chunk of
+    // channels at a time, and transposed by pack_rows into a small staging
+    // buffer (element (c, kh, kw) of the 16 filters as 16 adjacent floats);
+    // those rows are then copied to their slots, one sequential stream per
+    // tap. Gathering each float from 16 filters C * KH * KW floats apart
+    // (before) took 23 ms of resnet50's 130 ms creation.
     parallel_items(pool, pairs, [&](int64_t pr) {
+      thread_local std::vector<float> stage;
+      stage.resize(static_cast<size_t>(chunk * taps * 2 * kBlock));
       float* d = dst + pr * pair_floats;
       const int64_t m0 = pr * 2 * kBlock, valid_m = std::min<int64_t>(2 * kBlock, M - m0);
-      const float* src = wp + m0 * C * KH * KW;
-      const int64_t filter = C * KH * KW;  // floats per output channel
-      auto put = [&](int64_t c, int64_t kh, int64_t kw) {
-        if (c >= C) {
-          std::fill(d, d + 2 * kBlock, 0.f);
-        } else {
-          const float* sp = src + (c * KH + kh) * KW + kw;
-          int64_t j = 0;
-          for (; j < valid_m; ++j) d[j] = sp[j * filter];
-          for (; j < 2 * kBlock; ++j) d[j] = 0.f;
-        }
-        d += 2 * kBlock;
-      };
-      if (nchw_input) {
-        for (int64_t kh = 0; kh < KH; ++kh)
-          for (int64_t c = 0; c < C; ++c)
-            for (int64_t kw = 0; kw < KW; ++kw) put(c, kh, kw);
-      } else {
-        for (int64_t kh = 0; kh < KH; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw)
-            for (int64_t c = 0; c < Cb * cin; ++c) put(c, kh, kw);
+      const float* src = wp + m0 * filter;
+      if (in_place) {
+        thread_local std::vector<float> own;
+        own.assign(src, src + valid_m * filter);
+        src = own.data();
       }
+      for (int64_t c0 = 0; c0 < C; c0 += chunk) {
+        const int64_t c1 = std::min(C, c0 + chunk);
+        pack_rows(stage.data(), src + c0 * taps, filter, valid_m, (c1 - c0) * taps, 2 * kBlock, 1.f);
+        for (int64_t c = c0; c < c1; ++c)
+          for (int64_t kh = 0; kh < KH; ++kh)
+            for (int64_t kw = 0; kw < KW; ++kw)
+              std::memcpy(d + slot(c, kh, kw) * 2 * kBlock, stage.data() + ((c - c0) * taps + kh * KW + kw) * 2 * kBlock,
+                          2 * kBlock * sizeof(float));
+      }
+      for (int64_t c = C; c < Cb * cin; ++c)  // padding channels of the last block
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw) std::fill_n(d + slot(c, kh, kw) * 2 * kBlock, 2 * kBlock, 0.f);
     });
   }
 
@@ -599,6 +626,20 @@ class NchwcConvFast final : public Kernel {
   // 1 --iters 100`, four rounds alternating a temporary environment switch
   // between the two; the same within noise at 2 threads).
   static constexpr int64_t kWinoMinChannels = 16;
+  // A map known to be smaller than 8x8 at creation (resnet50's layer4: 7x7,
+  // 16 tiles) stays direct. There the 16 GEMMs have 16 rows per image and
+  // the 512-channel Winograd filters gained only 1.08-1.15x per node, while
+  // their 16/9-size transformed copies (50 of resnet50's 137 MB of packed
+  // weights, all fresh pages) were a third of its session creation; the
+  // direct ones are packed over the folded weights' own bytes.
+  static constexpr int64_t kWinoMinPixels = 64;
+  static bool map_known_small(const KernelInit& init) {
+    if (init.input_types.empty()) return false;
+    const ir::Type& t = init.input_types[0];
+    if (!t.has_shape || t.dims.size() < 4) return false;
+    const ir::Dim &h = t.dims[2], &w = t.dims[3];
+    return h.known() && w.known() && h.value * w.value < kWinoMinPixels;
+  }
   bool winograd_fits(const Tensor& w) const {
     const WindowAttrs& at = conv_.attrs;
     auto all_one = [](const std::vector<int64_t>& v) {
@@ -620,35 +661,55 @@ class NchwcConvFast final : public Kernel {
     for (int xi = 0; xi < 16; ++xi) u.push_back(ukernel::PackedMatrix::uninitialized_b(active_isa(), Cp, Mp));
     const int64_t width = u[0]->width(), panels = u[0]->panels();
     const float* wp = w.data<float>();
+    const ukernel::PackRowsFn pack_rows = ukernel::pack_rows_for(active_isa());
+    constexpr int64_t kChunk = 16;  // channels staged at once: 16 x 9 x width floats, L1
+    constexpr int64_t kMaxWidth = 64;
+    // pack.h bounds every panel width by 64 (kMaxWidth); checked, not assumed, as o[] below relies on it.
+    ONYX_CHECK(width <= kMaxWidth, ErrorCode::kEngineError, "Winograd filter transform: panel width ", width,
+               " over ", kMaxWidth);
+    // The panel's filters are staged a chunk of channels at a time, transposed
+    // by pack_rows (tap k of channel c of output j at [(c * 9 + k) * width + j])
+    // so that the transform runs across the panel's output channels as
+    // vectors and each operand row is written whole. Reading each filter
+    // scalar, 16 of them 4.6 KiB+ apart, took 41 ms of resnet50's 130 ms
+    // creation.
     parallel_items(ukernel::pack_pool(), panels, [&](int64_t p) {
+      thread_local std::vector<float> stage;
+      stage.resize(static_cast<size_t>(kChunk * 9 * width));
+      const int64_t m0 = p * width, valid_m = std::max<int64_t>(0, std::min(width, M - m0));
       for (int64_t kb = 0; kb * ukernel::kKc < Cp; ++kb) {
         float* dst[16];
         for (int xi = 0; xi < 16; ++xi) dst[xi] = u[static_cast<size_t>(xi)]->mutable_panel(kb, p);
         const int64_t c0 = kb * ukernel::kKc, c1 = std::min(Cp, c0 + ukernel::kKc);
-        for (int64_t c = c0; c < c1; ++c)
-          for (int64_t j = 0; j < width; ++j) {
-            const int64_t m = p * width + j, at = (c - c0) * width + j;
-            if (m >= M || c >= C) {
-              for (float* d : dst) d[at] = 0.f;
-              continue;
+        for (int64_t ca = c0; ca < std::min(c1, C); ca += kChunk) {
+          const int64_t cb = std::min({c1, C, ca + kChunk});
+          pack_rows(stage.data(), wp + (m0 * C + ca) * 9, C * 9, valid_m, (cb - ca) * 9, static_cast<int>(width), 1.f);
+          for (int64_t c = ca; c < cb; ++c) {
+            const float* g = stage.data() + (c - ca) * 9 * width;
+            float o[16][kMaxWidth];
+            for (int64_t j = 0; j < width; ++j) {
+              // t = G g with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], then U = t G^T.
+              float t[4][3];
+              for (int k = 0; k < 3; ++k) {
+                const float a = g[k * width + j], b = g[(3 + k) * width + j], e = g[(6 + k) * width + j];
+                t[0][k] = a;
+                t[1][k] = 0.5f * (a + b + e);
+                t[2][k] = 0.5f * (a - b + e);
+                t[3][k] = e;
+              }
+              for (int i = 0; i < 4; ++i) {
+                o[i * 4 + 0][j] = t[i][0];
+                o[i * 4 + 1][j] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+                o[i * 4 + 2][j] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+                o[i * 4 + 3][j] = t[i][2];
+              }
             }
-            const float* g = wp + (m * C + c) * 9;
-            // t = G g with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], then U = t G^T.
-            float t[4][3];
-            for (int k = 0; k < 3; ++k) {
-              const float a = g[k], b = g[3 + k], e = g[6 + k];
-              t[0][k] = a;
-              t[1][k] = 0.5f * (a + b + e);
-              t[2][k] = 0.5f * (a - b + e);
-              t[3][k] = e;
-            }
-            for (int i = 0; i < 4; ++i) {
-              dst[i * 4 + 0][at] = t[i][0];
-              dst[i * 4 + 1][at] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-              dst[i * 4 + 2][at] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-              dst[i * 4 + 3][at] = t[i][2];
-            }
+            for (int xi = 0; xi < 16; ++xi)
+              std::memcpy(dst[xi] + (c - c0) * width, o[xi], static_cast<size_t>(width) * sizeof(float));
           }
+        }
+        for (int64_t c = std::max(c0, C); c < c1; ++c)  // padding channels: zero rows
+          for (float* d : dst) std::fill_n(d + (c - c0) * width, width, 0.f);
       }
     });
     wino_u_.assign(u.begin(), u.end());
