@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "base/huge_arena.h"
+#include "base/weight_memory.h"
 #include "base/mapped_file.h"
 #include "base/resident.h"
 #include "onnx/function_ops.h"
@@ -116,7 +116,7 @@ class Decoder {
     std::shared_ptr<void> keep;  // dst's owner: a tensor dropped before the flush must not free dst
   };
   std::vector<Copy> pending_;  // copies of misaligned data not done yet
-  std::unique_ptr<HugeArena> arena_;  // copies of small misaligned weights
+  std::unique_ptr<WeightArena> arena_;  // copies of small misaligned weights
   static constexpr size_t kArenaMax = size_t{2} << 20;
   std::unordered_map<std::string, std::shared_ptr<MappedFile>> files_;
 };
@@ -195,12 +195,17 @@ Tensor Decoder::tensor(Reader r, std::string* name_out) {
     // once, because a misaligned float* is undefined behaviour in C++.
     if (!copy_ && reinterpret_cast<uintptr_t>(p) % elem_align == 0)
       return Tensor::wrap(dt, Shape(dims), const_cast<uint8_t*>(p), std::move(owner));
-    // Under 2 MiB (the allocator's huge-page threshold) the copies of the
-    // model's weights are packed side by side on huge pages (base/huge_arena.h).
+    // The copies of the model's weights go to weight memory
+    // (base/weight_memory.h): under 2 MiB side by side in an arena's chunks,
+    // larger ones in a mapping each. A caller's copy_ (test data) stays on
+    // the allocator.
     Tensor t;
     if (!copy_ && n < kArenaMax) {
-      if (!arena_) arena_ = std::make_unique<HugeArena>();
-      HugeArena::Block b = arena_->alloc(n);
+      if (!arena_) arena_ = std::make_unique<WeightArena>();
+      WeightArena::Block b = arena_->alloc(n);
+      t = Tensor::wrap(dt, Shape(dims), b.p, std::move(b.owner));
+    } else if (!copy_) {
+      WeightBlock b = map_weight(n);
       t = Tensor::wrap(dt, Shape(dims), b.p, std::move(b.owner));
     } else {
       t = Tensor(dt, Shape(dims));
@@ -345,9 +350,8 @@ const uint8_t* Decoder::external(const std::string& tensor_name, const std::map<
 
 void Decoder::flush_copies() {
   // Cut into pieces of at most 4 MiB on 2 MiB boundaries of each buffer:
-  // most of a copy's time is the first touch of its fresh pages (~1 GB/s on
-  // one core of this VM), which each thread pays for the pages it fills, and
-  // no two threads then fault in the same huge page.
+  // most of a copy's time is the first touch of its fresh pages, which each
+  // thread faults in (prefault) right before it fills them.
   constexpr size_t kPiece = size_t{4} << 20, kAlign = size_t{2} << 20;
   std::vector<Copy> pieces;
   for (const Copy& c : pending_) {
@@ -360,6 +364,7 @@ void Decoder::flush_copies() {
   }
   parallel_items(pool_, static_cast<int64_t>(pieces.size()), [&](int64_t i) {
     const Copy& c = pieces[static_cast<size_t>(i)];
+    prefault(c.dst, c.n);
     if (!resident::copy_from_file(c.src, c.n, c.dst)) std::memcpy(c.dst, c.src, c.n);
   });
   pending_.clear();  // after: it holds the destinations' owners

@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/weight_memory.h"
 #include "passes/pass.h"
 #include "passes/pattern.h"
 #include "runtime/parallel_items.h"
@@ -232,16 +233,18 @@ ir::Value* pack_projections(ir::Graph& g, const Projection (&p)[3], const std::s
   const int64_t k = p[0].w->dim(0);
   int64_t n = 0;
   for (const Projection& q : p) n += q.w->dim(1);
-  Tensor w(DataType::kFloat, {k, n});
+  WeightBlock block = map_weight(static_cast<size_t>(k * n) * sizeof(float));
+  Tensor w = Tensor::wrap(DataType::kFloat, Shape{k, n}, block.p, std::move(block.owner));
   float* wp = w.data<float>();
   // Row by row, so W's fresh pages are filled in order; on the session's
-  // threads while it is being created (ukernels/pack.h): the first touch of
-  // those pages is most of the time (bert_base: 12 x 7 MiB). Items of ~2 MiB:
-  // with smaller ones two threads faulted in the same huge page at once,
-  // each clearing 2 MiB of which the kernel keeps one.
+  // threads while it is being created (ukernels/pack.h), in items of ~2 MiB
+  // whose pages each thread faults in ahead (base/weight_memory.h): the first
+  // touch of those pages is most of the time (bert_base: 12 x 7 MiB).
   const int64_t kRows = std::max<int64_t>(1, (int64_t{512} << 10) / std::max<int64_t>(n, 1));
   parallel_items(ukernel::pack_pool(), (k + kRows - 1) / kRows, [&](int64_t item) {
-    for (int64_t r = item * kRows; r < std::min(k, item * kRows + kRows); ++r) {
+    const int64_t r0 = item * kRows, r1 = std::min(k, r0 + kRows);
+    prefault(wp + r0 * n, static_cast<size_t>((r1 - r0) * n) * sizeof(float));
+    for (int64_t r = r0; r < r1; ++r) {
       int64_t col = 0;
       for (const Projection& q : p) {
         const int64_t nq = q.w->dim(1);

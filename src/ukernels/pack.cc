@@ -1,11 +1,9 @@
 #include "ukernels/pack.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstdlib>
 
 #include "base/error.h"
+#include "runtime/parallel_items.h"
 
 namespace onyx::ukernel {
 
@@ -27,22 +25,22 @@ PackRowsFn pack_rows_for(Isa isa) { return isa >= Isa::kAvx2 ? pack_rows_avx2 : 
 
 namespace {
 thread_local ThreadPool* tls_pack_pool = nullptr;
-thread_local HugeArena* tls_pack_arena = nullptr;
-constexpr size_t kHuge = size_t{2} << 20;
+thread_local WeightArena* tls_pack_arena = nullptr;
+constexpr size_t kArenaMax = size_t{2} << 20;  // smaller buffers share the arena's chunks
+constexpr size_t kPrefaultSlice = size_t{2} << 20;
 }  // namespace
 
 PackedBuffer packed_alloc(size_t floats) {
   const size_t bytes = (std::max<size_t>(floats, 1) * sizeof(float) + 63) / 64 * 64;
-  if (bytes < kHuge && tls_pack_arena) {
-    HugeArena::Block b = tls_pack_arena->alloc(bytes);
-    return {static_cast<float*>(b.p), std::move(b.owner)};
-  }
-  const size_t align = bytes >= kHuge ? kHuge : 64;
-  auto* p = static_cast<float*>(std::aligned_alloc(align, (bytes + align - 1) / align * align));
-  if (!p) fail(ErrorCode::kFail, "out of memory allocating ", bytes, " bytes for a packed weight");
-  // Only whole huge pages: a tail huge page would be resident in full.
-  if (bytes >= kHuge) madvise(p, bytes / kHuge * kHuge, MADV_HUGEPAGE);
-  return {p, std::shared_ptr<void>(p, [](void* q) { std::free(q); })};
+  WeightBlock b = bytes < kArenaMax && tls_pack_arena ? tls_pack_arena->alloc(bytes) : map_weight(bytes);
+  // Faulted in here, before the packing writes (base/weight_memory.h); a
+  // large buffer in 2 MiB slices over the lent pool's threads.
+  const int64_t slices = static_cast<int64_t>((bytes + kPrefaultSlice - 1) / kPrefaultSlice);
+  parallel_items(slices > 1 ? tls_pack_pool : nullptr, slices, [&](int64_t i) {
+    const size_t off = static_cast<size_t>(i) * kPrefaultSlice;
+    prefault(static_cast<char*>(b.p) + off, std::min(kPrefaultSlice, bytes - off));
+  });
+  return {static_cast<float*>(b.p), std::move(b.owner)};
 }
 
 PackPoolScope::PackPoolScope(ThreadPool* pool) : prev_pool_(tls_pack_pool), prev_arena_(tls_pack_arena) {

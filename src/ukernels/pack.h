@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "base/huge_arena.h"
+#include "base/weight_memory.h"
 #include "cpu/features.h"
 
 namespace onyx {
@@ -29,12 +29,11 @@ void pack_rows_avx2(float* d, const float* src, int64_t ld, int64_t rows, int64_
 // The version for `isa` (AVX2 from kAvx2 up).
 PackRowsFn pack_rows_for(Isa isa);
 
-// Memory for a packed operand, 64-byte aligned, and what keeps it alive.
-// From 2 MiB on it starts on a huge page and its whole huge pages are
-// advised as such; smaller ones come from the arena of the PackPoolScope
-// alive on this thread, if any, whose chunks are huge pages too. The first
-// touch of fresh pages is most of what packing a weight costs on this VM,
-// and one 2 MiB fault costs far less than 512 of 4 KiB (base/huge_arena.h).
+// Memory for a packed operand, 64-byte aligned, already faulted in, and
+// what keeps it alive: from 2 MiB on a mapping of its own, smaller ones from
+// the arena of the PackPoolScope alive on this thread, if any. The first
+// touch of fresh pages is most of what packing a weight costs on this VM
+// (base/weight_memory.h).
 struct PackedBuffer {
   float* p;
   std::shared_ptr<void> owner;
@@ -54,8 +53,8 @@ class PackPoolScope {
 
  private:
   ThreadPool* prev_pool_;
-  HugeArena* prev_arena_;
-  HugeArena arena_;
+  WeightArena* prev_arena_;
+  WeightArena arena_;
 };
 // The pool lent to this thread (null when none).
 ThreadPool* pack_pool();
