@@ -320,7 +320,7 @@ class NchwcConvFast final : public Kernel {
         // by the plan (only this node reads it, the engine owns its bytes:
         // resident::lend) whose packed form has its exact size is packed over
         // itself, each block pair's region being its own 16 filters; else
-        // into huge-page memory.
+        // into fresh weight memory (packed_alloc).
         const size_t floats = packed_floats(*w, packed_nchw_);
         std::shared_ptr<void> lent;
         if (conv_.group == 1 && w->dim(0) % (2 * kBlock) == 0 && floats == static_cast<size_t>(w->numel()) &&
@@ -588,7 +588,8 @@ class NchwcConvFast final : public Kernel {
     // buffer (element (c, kh, kw) of the 16 filters as 16 adjacent floats);
     // those rows are then copied to their slots, one sequential stream per
     // tap. Gathering each float from 16 filters C * KH * KW floats apart
-    // (before) took 23 ms of resnet50's 130 ms creation.
+    // (before) took 23 ms of resnet50's 130 ms creation (perf record over
+    // five creations in one process).
     parallel_items(pool, pairs, [&](int64_t pr) {
       thread_local std::vector<float> stage;
       stage.resize(static_cast<size_t>(chunk * taps * 2 * kBlock));
@@ -627,11 +628,13 @@ class NchwcConvFast final : public Kernel {
   // between the two; the same within noise at 2 threads).
   static constexpr int64_t kWinoMinChannels = 16;
   // A map known to be smaller than 8x8 at creation (resnet50's layer4: 7x7,
-  // 16 tiles) stays direct. There the 16 GEMMs have 16 rows per image and
-  // the 512-channel Winograd filters gained only 1.08-1.15x per node, while
-  // their 16/9-size transformed copies (50 of resnet50's 137 MB of packed
-  // weights, all fresh pages) were a third of its session creation; the
-  // direct ones are packed over the folded weights' own bytes.
+  // 16 tiles) stays direct. There the 16 GEMMs have 16 rows per image, and
+  // Winograd saved only ~0.45 ms per run on each of resnet50's two such
+  // nodes (3.5-3.7 against 3.9-4.2 ms; `bench/conv_profile.py resnet50.onnx
+  // 1 60`, alternated twice) while their 16/9-size transformed filters are
+  // 34 MB of fresh pages to fill at creation (7-58 ms on this VM:
+  // base/weight_memory.h); the direct ones are packed over the folded
+  // weights' own bytes.
   static constexpr int64_t kWinoMinPixels = 64;
   static bool map_known_small(const KernelInit& init) {
     if (init.input_types.empty()) return false;
@@ -672,7 +675,7 @@ class NchwcConvFast final : public Kernel {
     // so that the transform runs across the panel's output channels as
     // vectors and each operand row is written whole. Reading each filter
     // scalar, 16 of them 4.6 KiB+ apart, took 41 ms of resnet50's 130 ms
-    // creation.
+    // creation (perf record over five creations in one process).
     parallel_items(ukernel::pack_pool(), panels, [&](int64_t p) {
       thread_local std::vector<float> stage;
       stage.resize(static_cast<size_t>(kChunk * 9 * width));
