@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 #include "base/error.h"
 
@@ -15,6 +16,18 @@
 namespace onyx {
 
 namespace {
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAsan = true;
+#else
+constexpr bool kUnderAsan = false;
+#endif
+#else
+constexpr bool kUnderAsan = false;
+#endif
+
 constexpr size_t kPage = 4096;
 
 constexpr size_t kHugePage = size_t{2} << 20;
@@ -38,6 +51,13 @@ std::shared_ptr<void> map_chunk(size_t bytes) {
 }  // namespace
 
 WeightBlock map_weight(size_t n) {
+  if (kUnderAsan) {
+    // Heap memory of the exact size under ASan, so that overflows of weight
+    // buffers are caught (prefault still works on its pages).
+    void* p = std::aligned_alloc(64, (std::max<size_t>(n, 1) + 63) / 64 * 64);
+    if (!p) fail(ErrorCode::kFail, "out of memory allocating ", n, " bytes for a weight");
+    return {p, std::shared_ptr<void>(p, [](void* q) { std::free(q); })};
+  }
   const size_t bytes = whole_pages(n);
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) fail(ErrorCode::kFail, "out of memory mapping ", n, " bytes for a weight");

@@ -34,7 +34,8 @@ struct WeightBlock {
 };
 
 // A mapping of n bytes (page-aligned, uninitialised, not yet resident) on
-// 4 KiB pages, for one large weight.
+// 4 KiB pages, for one large weight. Under AddressSanitizer: heap memory of
+// n bytes, 64-byte aligned, so that overflows of it are caught.
 WeightBlock map_weight(size_t n);
 
 // Faults in, writable, the whole pages covering [p, p + n) of an anonymous
