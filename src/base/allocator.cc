@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/error.h"
+#include "base/sanitizers.h"
 
 namespace onyx {
 
@@ -28,18 +29,6 @@ constexpr size_t kMaxSingleAllocation = size_t{1} << 40;
 // in the next, evicting ~4 MiB of intermediates on the way (`strace -e
 // trace=mmap,munmap`: 6 mmap + 8 munmap per run, ~970 page faults per run).
 size_t cache_slack(size_t peak, size_t largest) { return std::max({size_t{8} << 20, peak / 8, largest}); }
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
 
 // Buffers from this size on are mapped and unmapped directly. Through malloc,
 // glibc raises its mmap threshold each time a mapped chunk is freed (up to

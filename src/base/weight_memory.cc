@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/error.h"
+#include "base/sanitizers.h"
 
 // glibc before 2.35 lacks the name; the kernel (5.14+) takes the value.
 #ifndef MADV_POPULATE_WRITE
@@ -16,20 +17,7 @@
 namespace onyx {
 
 namespace {
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
-
 constexpr size_t kPage = 4096;
-
 constexpr size_t kHugePage = size_t{2} << 20;
 
 size_t whole_pages(size_t n) { return (std::max<size_t>(n, 1) + kPage - 1) / kPage * kPage; }

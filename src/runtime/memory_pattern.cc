@@ -3,15 +3,9 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "base/sanitizers.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ONYX_ARENA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ONYX_ARENA_ASAN 1
-#endif
-#endif
-#if defined(ONYX_ARENA_ASAN)
+#if defined(ONYX_ASAN)
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -25,14 +19,14 @@ namespace {
 // although the bytes are one allocation. An overrun into a live neighbour is
 // not: ONYX_MEM_PATTERN=0 gives every buffer its own allocation again.
 void poison(void* p, size_t n) {
-#if defined(ONYX_ARENA_ASAN)
+#if defined(ONYX_ASAN)
   ASAN_POISON_MEMORY_REGION(p, n);
 #else
   (void)p, (void)n;
 #endif
 }
 void unpoison(void* p, size_t n) {
-#if defined(ONYX_ARENA_ASAN)
+#if defined(ONYX_ASAN)
   ASAN_UNPOISON_MEMORY_REGION(p, n);
 #else
   (void)p, (void)n;

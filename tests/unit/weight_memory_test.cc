@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/sanitizers.h"
 #include "base/weight_memory.h"
 
 namespace onyx {
@@ -59,18 +60,6 @@ size_t resident_pages(void* p, size_t n) {
   for (unsigned char c : v) r += c & 1;
   return r;
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
 
 TEST(WeightMemory, PrefaultMakesPagesResidentAndKeepsTheirBytes) {
   if (kUnderAsan) GTEST_SKIP() << "under ASan map_weight gives heap memory (weight_memory.h)";
