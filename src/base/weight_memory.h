@@ -54,6 +54,8 @@ class WeightArena {
   WeightArena& operator=(const WeightArena&) = delete;
 
   using Block = WeightBlock;
+  // Weights under this size share the chunks; larger ones get map_weight.
+  static constexpr size_t kMaxShared = size_t{2} << 20;
   // n bytes, 64-byte aligned, uninitialised; n must be at most chunk_bytes.
   // Thread-safe. The tail of a chunk a request does not fit in is left
   // unused (never touched, so never resident).

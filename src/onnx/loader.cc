@@ -117,7 +117,6 @@ class Decoder {
   };
   std::vector<Copy> pending_;  // copies of misaligned data not done yet
   std::unique_ptr<WeightArena> arena_;  // copies of small misaligned weights
-  static constexpr size_t kArenaMax = size_t{2} << 20;
   std::unordered_map<std::string, std::shared_ptr<MappedFile>> files_;
 };
 
@@ -200,7 +199,7 @@ Tensor Decoder::tensor(Reader r, std::string* name_out) {
     // larger ones in a mapping each. A caller's copy_ (test data) stays on
     // the allocator.
     Tensor t;
-    if (!copy_ && n < kArenaMax) {
+    if (!copy_ && n < WeightArena::kMaxShared) {
       if (!arena_) arena_ = std::make_unique<WeightArena>();
       WeightArena::Block b = arena_->alloc(n);
       t = Tensor::wrap(dt, Shape(dims), b.p, std::move(b.owner));

@@ -26,13 +26,13 @@ PackRowsFn pack_rows_for(Isa isa) { return isa >= Isa::kAvx2 ? pack_rows_avx2 : 
 namespace {
 thread_local ThreadPool* tls_pack_pool = nullptr;
 thread_local WeightArena* tls_pack_arena = nullptr;
-constexpr size_t kArenaMax = size_t{2} << 20;  // smaller buffers share the arena's chunks
 constexpr size_t kPrefaultSlice = size_t{2} << 20;
 }  // namespace
 
 PackedBuffer packed_alloc(size_t floats) {
   const size_t bytes = (std::max<size_t>(floats, 1) * sizeof(float) + 63) / 64 * 64;
-  WeightBlock b = bytes < kArenaMax && tls_pack_arena ? tls_pack_arena->alloc(bytes) : map_weight(bytes);
+  WeightBlock b =
+      bytes < WeightArena::kMaxShared && tls_pack_arena ? tls_pack_arena->alloc(bytes) : map_weight(bytes);
   // Faulted in here, before the packing writes (base/weight_memory.h); a
   // large buffer in 2 MiB slices over the lent pool's threads.
   const int64_t slices = static_cast<int64_t>((bytes + kPrefaultSlice - 1) / kPrefaultSlice);

@@ -591,8 +591,8 @@ class NchwcConvFast final : public Kernel {
     // (before) took 23 ms of resnet50's 130 ms creation (perf record over
     // five creations in one process).
     parallel_items(pool, pairs, [&](int64_t pr) {
-      thread_local std::vector<float> stage;
-      stage.resize(static_cast<size_t>(chunk * taps * 2 * kBlock));
+      thread_local std::vector<float> stage_buf;
+      float* const stage = scratch(stage_buf, chunk * taps * 2 * kBlock);
       float* d = dst + pr * pair_floats;
       const int64_t m0 = pr * 2 * kBlock, valid_m = std::min<int64_t>(2 * kBlock, M - m0);
       const float* src = wp + m0 * filter;
@@ -603,11 +603,11 @@ class NchwcConvFast final : public Kernel {
       }
       for (int64_t c0 = 0; c0 < C; c0 += chunk) {
         const int64_t c1 = std::min(C, c0 + chunk);
-        pack_rows(stage.data(), src + c0 * taps, filter, valid_m, (c1 - c0) * taps, 2 * kBlock, 1.f);
+        pack_rows(stage, src + c0 * taps, filter, valid_m, (c1 - c0) * taps, 2 * kBlock, 1.f);
         for (int64_t c = c0; c < c1; ++c)
           for (int64_t kh = 0; kh < KH; ++kh)
             for (int64_t kw = 0; kw < KW; ++kw)
-              std::memcpy(d + slot(c, kh, kw) * 2 * kBlock, stage.data() + ((c - c0) * taps + kh * KW + kw) * 2 * kBlock,
+              std::memcpy(d + slot(c, kh, kw) * 2 * kBlock, stage + ((c - c0) * taps + kh * KW + kw) * 2 * kBlock,
                           2 * kBlock * sizeof(float));
       }
       for (int64_t c = C; c < Cb * cin; ++c)  // padding channels of the last block
@@ -677,8 +677,8 @@ class NchwcConvFast final : public Kernel {
     // scalar, 16 of them 4.6 KiB+ apart, took 41 ms of resnet50's 130 ms
     // creation (perf record over five creations in one process).
     parallel_items(ukernel::pack_pool(), panels, [&](int64_t p) {
-      thread_local std::vector<float> stage;
-      stage.resize(static_cast<size_t>(kChunk * 9 * width));
+      thread_local std::vector<float> stage_buf;
+      float* const stage = scratch(stage_buf, kChunk * 9 * width);
       const int64_t m0 = p * width, valid_m = std::max<int64_t>(0, std::min(width, M - m0));
       for (int64_t kb = 0; kb * ukernel::kKc < Cp; ++kb) {
         float* dst[16];
@@ -686,9 +686,9 @@ class NchwcConvFast final : public Kernel {
         const int64_t c0 = kb * ukernel::kKc, c1 = std::min(Cp, c0 + ukernel::kKc);
         for (int64_t ca = c0; ca < std::min(c1, C); ca += kChunk) {
           const int64_t cb = std::min({c1, C, ca + kChunk});
-          pack_rows(stage.data(), wp + (m0 * C + ca) * 9, C * 9, valid_m, (cb - ca) * 9, static_cast<int>(width), 1.f);
+          pack_rows(stage, wp + (m0 * C + ca) * 9, C * 9, valid_m, (cb - ca) * 9, static_cast<int>(width), 1.f);
           for (int64_t c = ca; c < cb; ++c) {
-            const float* g = stage.data() + (c - ca) * 9 * width;
+            const float* g = stage + (c - ca) * 9 * width;
             float o[16][kMaxWidth];
             for (int64_t j = 0; j < width; ++j) {
               // t = G g with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], then U = t G^T.
