@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 # The SIMD kernels' suites again on the portable build of each kernel: the
 # run above used the widest ISA the CPU has, this one the reference loops.
 ONYX_ISA=scalar "$build/bin/onyx_tests" --gtest_brief=1 --gtest_filter='Nchwc*:Conv.*:Sgemm*:Gemm*:MatMul*'
+# And on the AVX2 build of each, which an AVX-512 CPU would otherwise never
+# run (on a CPU without AVX2, ONYX_ISA=avx2 is ignored and this repeats the
+# run above).
+ONYX_ISA=avx2 "$build/bin/onyx_tests" --gtest_brief=1 --gtest_filter='Nchwc*:Conv.*:Sgemm*:Gemm*:MatMul*'
 # The suite in ../shared (onnx 1.20 era, 1951 tests) when present, else Debian's
 # libonnx-testdata (onnx 1.12 era, 1072 tests): each has its own pass list.
 if [ -d ../shared/onnx-backend-tests ]; then

@@ -314,9 +314,11 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
   int64_t mc = mblocks_want == 1 ? M : even_rows(mblocks_want), nc = kNc;
   auto items = [&] { return ((M + mc - 1) / mc) * ((N + nc - 1) / nc); };
   // Too few items to keep every thread busy (M = 128, N = 768): narrower
-  // column blocks first (each still reuses the L2-resident A block), then
-  // more row blocks, again of equal size.
-  while (threads > 1 && items() < 12 * threads && nc > 4 * NR) nc /= 2;
+  // column blocks first (each still reuses the L2-resident A block), down to
+  // 64 columns whatever NR is (two 32-wide AVX-512 panels: stopping at 4 * NR
+  // = 128 left 6 items for N = 768, so M was cut in two and each half read
+  // all of B), then more row blocks, again of equal size.
+  while (threads > 1 && items() < 12 * threads && nc > std::min<int64_t>(4 * NR, 64)) nc /= 2;
   while (threads > 1 && items() < 4 * threads && mc > 24) mc = even_rows(++mblocks_want);
   const int64_t mblocks = (M + mc - 1) / mc, nblocks = (N + nc - 1) / nc;
   const int64_t kblocks = (K + kKc - 1) / kKc;
