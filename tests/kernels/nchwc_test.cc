@@ -3,8 +3,10 @@
 //
 // Expected values come from direct loops over the NCHW definition written
 // here, converted to blocks; OpTest runs the reference and the fast kernels.
-// tests/run_all.sh also runs this suite with ONYX_ISA=scalar, so the portable
-// row kernels are checked as well as the AVX2 ones.
+// The plain run uses the widest build the CPU has (AVX-512VL: up to 12
+// positions per dense step, 16 per depthwise one); tests/run_all.sh also runs
+// this suite with ONYX_ISA=avx2 (6 and 8) and ONYX_ISA=scalar (the portable
+// row kernels), so every build is checked on the same widths.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -115,9 +117,14 @@ TEST(Nchwc, DenseConvOddChannelsAndWidths) {
   check(k, 1);
   k.W = 1;  // every position is a border
   check(k, 5);
-  k.W = 29;  // 29 positions: chunks of 5 and 6
+  k.W = 29;  // 29 positions: chunks of 5 and 6, or of 9 and 10
   k.N = 2;
   check(k, 9);
+  k.N = 1;
+  for (int64_t w : {12, 13, 24, 26}) {  // whole 12-position steps, and 7-position ones
+    k.W = w;
+    check(k, static_cast<uint32_t>(40 + w));
+  }
 }
 
 TEST(Nchwc, DenseConvStridesDilationsAsymmetricPads) {
@@ -146,7 +153,7 @@ TEST(Nchwc, PointwiseConvRowChunks) {
   k.pads = {0, 0, 0, 0};
   k.C = 16;
   k.M = 24;
-  for (auto hw : {std::pair<int64_t, int64_t>{7, 7}, {7, 14}, {1, 1}, {5, 11}}) {
+  for (auto hw : {std::pair<int64_t, int64_t>{7, 7}, {7, 14}, {1, 1}, {5, 11}, {3, 24}, {2, 37}, {2, 8}}) {
     k.H = hw.first;
     k.W = hw.second;
     check(k, static_cast<uint32_t>(20 + k.H * k.W));

@@ -70,6 +70,7 @@ struct RowArgs {
 using ConvRowFn = void (*)(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
 void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
 void conv_row_avx2(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
+void conv_row_avx512(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
 
 // Depthwise: one block of 8 channels, each convolved with its own filter.
 // w: [KH][KW][8]; x: the block's input [H][W][8]; y, z: the block's output
@@ -87,6 +88,7 @@ struct DwRowArgs {
 using DwRowFn = void (*)(const DwRowArgs& a, int64_t oh);
 void dw_row_portable(const DwRowArgs& a, int64_t oh);
 void dw_row_avx2(const DwRowArgs& a, int64_t oh);
+void dw_row_avx512(const DwRowArgs& a, int64_t oh);
 
 // Max pooling of one channel block's row `oh`: x [H][W][8], y the output
 // row [OW][8]; g's kernel, strides, dilations and pads are the pool's.
@@ -98,6 +100,7 @@ struct PoolRowArgs {
 using PoolRowFn = void (*)(const PoolRowArgs& a, int64_t oh);
 void max_pool_row_portable(const PoolRowArgs& a, int64_t oh);
 void max_pool_row_avx2(const PoolRowArgs& a, int64_t oh);
+void max_pool_row_avx512(const PoolRowArgs& a, int64_t oh);
 
 // Winograd F(2x2, 3x3) for a dense 3x3, stride-1, undilated convolution
 // (winograd.inl; NchwcConvFast picks it): tiles of 2x2 outputs, TH x TW of
@@ -124,7 +127,9 @@ struct WinoArgs {
 using WinoTileRowFn = void (*)(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
 void wino_input_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
 void wino_input_avx2(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
+void wino_input_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
 void wino_output_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
 void wino_output_avx2(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
+void wino_output_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
 
 }  // namespace onyx::nchwc

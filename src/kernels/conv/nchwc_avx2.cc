@@ -1,26 +1,16 @@
 // AVX2 + FMA build of the NCHWc convolution rows (nchwc_rows.inl): one ymm
 // register is one channel block.
-#include <immintrin.h>
-
 #include <algorithm>
 
 #include "kernels/conv/nchwc.h"
+#include "kernels/conv/nchwc_ymm.h"
 
 namespace onyx::nchwc {
 
 namespace {
-struct Ops {
-  using V = __m256;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
-  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
-  static V max0(V a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
-  static V max(V a, V b) { return _mm256_max_ps(a, b); }  // b when a is NaN
-  static V lowest() { return _mm256_set1_ps(-3.40282347e+38f); }
+struct Ops : YmmOps {
+  static constexpr int kDwP = 8;   // depthwise step: 8 accumulators
+  static constexpr int kMaxP = 6;  // 2 x 6 accumulators + 3 of the 16 ymm registers
 };
 #include "kernels/conv/nchwc_rows.inl"
 #include "kernels/conv/winograd.inl"

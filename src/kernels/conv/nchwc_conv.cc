@@ -28,6 +28,8 @@ namespace {
 // Portable build of the row kernels: an 8-float struct the compiler may
 // vectorise; the reference for the SIMD builds.
 struct Ops {
+  static constexpr int kDwP = 8;  // the AVX2 build's steps, so that it checks the same chunking
+  static constexpr int kMaxP = 6;
   struct V {
     float v[kBlock];
   };
@@ -299,10 +301,18 @@ class NchwcConvFast final : public Kernel {
  public:
   explicit NchwcConvFast(const KernelInit& init)
       : conv_(init.node),
-        row_(active_isa() >= Isa::kAvx2 ? nchwc::conv_row_avx2 : nchwc::conv_row_portable),
-        dw_row_(active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2 : nchwc::dw_row_portable),
-        wino_in_(active_isa() >= Isa::kAvx2 ? nchwc::wino_input_avx2 : nchwc::wino_input_portable),
-        wino_out_(active_isa() >= Isa::kAvx2 ? nchwc::wino_output_avx2 : nchwc::wino_output_portable) {
+        row_(active_isa() >= Isa::kAvx512 ? nchwc::conv_row_avx512
+             : active_isa() >= Isa::kAvx2 ? nchwc::conv_row_avx2
+                                           : nchwc::conv_row_portable),
+        dw_row_(active_isa() >= Isa::kAvx512 ? nchwc::dw_row_avx512
+                : active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2
+                                              : nchwc::dw_row_portable),
+        wino_in_(active_isa() >= Isa::kAvx512 ? nchwc::wino_input_avx512
+                 : active_isa() >= Isa::kAvx2 ? nchwc::wino_input_avx2
+                                               : nchwc::wino_input_portable),
+        wino_out_(active_isa() >= Isa::kAvx512 ? nchwc::wino_output_avx512
+                  : active_isa() >= Isa::kAvx2 ? nchwc::wino_output_avx2
+                                                : nchwc::wino_output_portable) {
     // A constant B (the usual case) is padded once here, not on every run.
     const Tensor* b = init.constant_input(2);
     if (b && b->dtype() == DataType::kFloat && b->rank() == 1) {

@@ -1,17 +1,21 @@
 // The NCHWc convolution row kernels, written once over an 8-float vector type
 // and compiled per ISA: nchwc_conv.cc includes this with portable operations
-// (the reference for the SIMD build), nchwc_avx2.cc with AVX2 + FMA.
+// (the reference for the SIMD builds), nchwc_avx2.cc with AVX2 + FMA, and
+// nchwc_avx512.cc with the same ymm operations built for AVX-512VL, whose 32
+// vector registers allow longer steps.
 //
 // Include inside namespace onyx::nchwc after defining a struct `Ops` with:
 // V, zero(), load(p), store(p, v), bcast(p), fma(a, b, c) (a * b + c),
-// add(a, b), max0(a).
+// add(a, b), max0(a), and the step lengths kMaxP (dense) and kDwP
+// (depthwise, stride 1).
 //
-// Dense kernel: P output positions x 2 output blocks = 2P accumulators (12 at
-// P = 6: with 2 weight vectors and the broadcast, 15 of 16 ymm registers).
-// Each step over an input channel broadcasts P input values and loads 16
-// weights: the same 12 FMAs per 8 loads as the 6x16 SGEMM tile, but the
-// reduction over C_in x KH x KW stays in registers and nothing is packed at
-// run time.
+// Dense kernel: P output positions x 2 output blocks = 2P accumulators. With
+// 16 ymm registers P <= 6 (12 accumulators, 2 weight vectors and the
+// broadcast: 15 of 16); each step over an input channel broadcasts P input
+// values and loads 16 weights, the same 12 FMAs per 8 loads as the 6x16 SGEMM
+// tile. With 32 registers P <= 12: 24 FMAs per 14 loads, and half as many
+// passes over the weights per row. The reduction over C_in x KH x KW stays in
+// registers and nothing is packed at run time.
 
 // Positions [ow0, ow0 + P) of row oh. When every position's taps are inside
 // the image for all kw, all inputs advance by the same stride; otherwise taps
@@ -27,7 +31,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   const int64_t plane = g.H * g.W * kCin;  // floats per input channel block
   V acc0[P], acc1[P];
   const V b0 = Ops::load(a.bias), b1 = Ops::load(a.bias + kBlock);
-#pragma GCC unroll 6
+#pragma GCC unroll 12
   for (int p = 0; p < P; ++p) {
     acc0[p] = b0;
     if constexpr (kTwo) acc1[p] = b1;
@@ -51,14 +55,14 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
           if constexpr (kTwo) w1 = Ops::load(wp + kBlock);
           const int64_t koff = kw * g.DW;
           if (inside) {
-#pragma GCC unroll 6
+#pragma GCC unroll 12
             for (int p = 0; p < P; ++p) {
               const V xv = Ops::bcast(xr + koff + p * sw);
               acc0[p] = Ops::fma(xv, w0, acc0[p]);
               if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
             }
           } else {
-#pragma GCC unroll 6
+#pragma GCC unroll 12
             for (int p = 0; p < P; ++p) {
               const int64_t iw = iw0 + p * sw + koff;
               const V xv = Ops::bcast(iw >= 0 && iw < g.W ? xr + koff + p * sw : a.zeros);
@@ -85,7 +89,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
 #pragma GCC unroll 4
           for (int j = 0; j < 4; ++j) s0[j] = s1[j] = Ops::zero();
           for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kCin, xb += plane) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
             for (int c = 0; c < kCin; ++c) {
               const V xv = Ops::bcast(xb + c);
               s0[c & 3] = Ops::fma(xv, Ops::load(wp + c * 2 * kBlock), s0[c & 3]);
@@ -100,12 +104,12 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
           // One input pointer; position p at a constant offset from it.
           const float* xb = xrow + (iw0 + kw * g.DW) * kCin;
           for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kCin, xb += plane) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
             for (int c = 0; c < kCin; ++c) {
               const V w0 = Ops::load(wp + c * 2 * kBlock);
               V w1;
               if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
-#pragma GCC unroll 6
+#pragma GCC unroll 12
               for (int p = 0; p < P; ++p) {
                 const V xv = Ops::bcast(xb + p * sw * kCin + c);
                 acc0[p] = Ops::fma(xv, w0, acc0[p]);
@@ -117,7 +121,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
         }
         const float* xp[P];
         int64_t step[P];
-#pragma GCC unroll 6
+#pragma GCC unroll 12
         for (int p = 0; p < P; ++p) {
           const int64_t iw = iw0 + p * sw + kw * g.DW;
           const bool in = iw >= 0 && iw < g.W;
@@ -125,12 +129,12 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
           step[p] = in ? plane : 0;
         }
         for (int64_t cb = 0; cb < g.in_blocks; ++cb) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
           for (int c = 0; c < kCin; ++c) {
             const V w0 = Ops::load(wp + c * 2 * kBlock);
             V w1;
             if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
-#pragma GCC unroll 6
+#pragma GCC unroll 12
             for (int p = 0; p < P; ++p) {
               const V xv = Ops::bcast(xp[p] + c);
               acc0[p] = Ops::fma(xv, w0, acc0[p]);
@@ -138,13 +142,13 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
             }
           }
           wp += 2 * kBlock * kCin;
-#pragma GCC unroll 6
+#pragma GCC unroll 12
           for (int p = 0; p < P; ++p) xp[p] += step[p];
         }
       }
     }
   }
-#pragma GCC unroll 6
+#pragma GCC unroll 12
   for (int p = 0; p < P; ++p) {
     const int64_t o = (ow0 + p) * kBlock;
     if (a.z[0]) acc0[p] = Ops::add(acc0[p], Ops::load(a.z[0] + o));
@@ -160,6 +164,17 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
 
 template <bool kTwo, int kCin, int kSW>
 static void conv_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
+  if constexpr (Ops::kMaxP > 6) {
+    switch (p) {
+      case 7: return conv_positions<7, kTwo, kCin, kSW>(a, oh, ow0);
+      case 8: return conv_positions<8, kTwo, kCin, kSW>(a, oh, ow0);
+      case 9: return conv_positions<9, kTwo, kCin, kSW>(a, oh, ow0);
+      case 10: return conv_positions<10, kTwo, kCin, kSW>(a, oh, ow0);
+      case 11: return conv_positions<11, kTwo, kCin, kSW>(a, oh, ow0);
+      case 12: return conv_positions<12, kTwo, kCin, kSW>(a, oh, ow0);
+      default: break;
+    }
+  }
   switch (p) {
     case 1: return conv_positions<1, kTwo, kCin, kSW>(a, oh, ow0);
     case 2: return conv_positions<2, kTwo, kCin, kSW>(a, oh, ow0);
@@ -179,13 +194,13 @@ static void conv_chunk_sw(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
   }
 }
 
-// Splits [ow0, ow1) into chunks of at most 6 positions, as even as possible:
-// 7 positions as 4 + 3 rather than 6 + 1 (one position is 2 dependent FMA
-// chains, latency-bound at a quarter of the FMA rate).
+// Splits [ow0, ow1) into chunks of at most kMaxP positions, as even as
+// possible: 7 positions as 4 + 3 rather than 6 + 1 at kMaxP = 6 (one position
+// is 2 dependent FMA chains, latency-bound at a quarter of the FMA rate).
 static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) {
   const int64_t len = ow1 - ow0;
   if (len <= 0) return;
-  const int64_t chunks = (len + 5) / 6, base = len / chunks, extra = len % chunks;
+  const int64_t chunks = (len + Ops::kMaxP - 1) / Ops::kMaxP, base = len / chunks, extra = len % chunks;
   int64_t ow = ow0;
   for (int64_t i = 0; i < chunks; ++i) {
     const int p = static_cast<int>(base + (i < extra ? 1 : 0));
@@ -204,7 +219,7 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
 // the residual, ReLU, and the store.
 template <int P, typename PositionFn>
 static void dw_finish(const DwRowArgs& a, typename Ops::V* acc, PositionFn ow_of) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int p = 0; p < P; ++p) {
     const int64_t o = ow_of(p) * kBlock;
     if (a.z) acc[p] = Ops::add(acc[p], Ops::load(a.z + o));
@@ -213,7 +228,8 @@ static void dw_finish(const DwRowArgs& a, typename Ops::V* acc, PositionFn ow_of
   }
 }
 
-// Depthwise: 8 positions per step, one weight vector per tap shared by them.
+// Depthwise: P positions per step (8, or kDwP = 16 at stride 1 with 32
+// registers), one weight vector per tap shared by them.
 template <int P, int kSW>
 static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   using V = typename Ops::V;
@@ -221,7 +237,7 @@ static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   const int64_t sw = kSW ? kSW : g.SW;
   V acc[P];
   const V b = Ops::load(a.bias);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int p = 0; p < P; ++p) acc[p] = b;
   const int64_t iw0 = ow0 * g.SW - g.PL;
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
@@ -235,10 +251,10 @@ static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
       const float* xk = xrow + kw * g.DW * kBlock;
       if (inside) {
         // The common case, kept free of per-tap checks.
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int p = 0; p < P; ++p) acc[p] = Ops::fma(Ops::load(xk + p * step), wv, acc[p]);
       } else {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int p = 0; p < P; ++p) {
           const int64_t iw = iw0 + p * sw + kw * g.DW;
           acc[p] = Ops::fma(Ops::load(iw >= 0 && iw < g.W ? xk + p * step : a.zeros), wv, acc[p]);
@@ -269,7 +285,7 @@ static void dw_gather(const DwRowArgs& a, int64_t oh, const int64_t* ows) {
   const ConvGeo& g = *a.g;
   V acc[P];
   const V b = Ops::load(a.bias);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int p = 0; p < P; ++p) acc[p] = b;
   for (int64_t kh = 0; kh < g.KH; ++kh) {
     const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
@@ -277,7 +293,7 @@ static void dw_gather(const DwRowArgs& a, int64_t oh, const int64_t* ows) {
     const float* xrow = a.x + ih * g.W * kBlock;
     for (int64_t kw = 0; kw < g.KW; ++kw) {
       const V wv = Ops::load(a.w + (kh * g.KW + kw) * kBlock);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
       for (int p = 0; p < P; ++p) {
         const int64_t iw = ows[p] * g.SW - g.PL + kw * g.DW;
         acc[p] = Ops::fma(Ops::load(iw >= 0 && iw < g.W ? xrow + iw * kBlock : a.zeros), wv, acc[p]);
@@ -304,9 +320,20 @@ static void dw_gather_n(const DwRowArgs& a, int64_t oh, const int64_t* ows, int6
 // Positions [ow, OW) in steps of 8 and a rest of 1-7 (a 7-wide rest is one
 // step of 7, not 4 + 2 + 1: a lone position is one FMA chain,
 // latency-bound). dw_positions checks the taps of a step that reaches a
-// border.
+// border. With kDwP = 16 a stride-1 row first takes steps of 16 (twice the
+// loads in flight: mobilenet's 56-wide 3x3 rows ran at a third of the FMA
+// rate in steps of 8, waiting on L2), and a rest of 9-15 is split in two
+// halves of at most 8.
 template <int kSW>
 static void dw_steps(const DwRowArgs& a, int64_t oh, int64_t ow, int64_t end) {
+  if constexpr (Ops::kDwP > 8 && kSW == 1) {
+    for (; ow + Ops::kDwP <= end; ow += Ops::kDwP) dw_positions<Ops::kDwP, kSW>(a, oh, ow);
+    if (end - ow > 8) {
+      const int64_t half = (end - ow) / 2;
+      dw_steps<kSW>(a, oh, ow, ow + half);
+      ow += half;
+    }
+  }
   for (; ow + 8 <= end; ow += 8) dw_positions<8, kSW>(a, oh, ow);
   switch (end - ow) {
     case 7: return dw_positions<7, kSW>(a, oh, ow);

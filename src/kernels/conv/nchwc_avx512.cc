@@ -1,0 +1,30 @@
+// AVX-512VL build of the NCHWc convolution rows (nchwc_rows.inl): the AVX2
+// operations on ymm registers (one register is one channel block, as the
+// layout's blocks of 8 want), compiled with AVX-512VL so the compiler has 32
+// of them. That is what it is for: 12-position dense steps and 16-position
+// depthwise steps without spills. zmm registers would need blocks of 16, and
+// on the measured Zen 5 VM a zmm FMA costs two ymm ones anyway
+// (docs/PERFORMANCE.md).
+#include <algorithm>
+
+#include "kernels/conv/nchwc.h"
+#include "kernels/conv/nchwc_ymm.h"
+
+namespace onyx::nchwc {
+
+namespace {
+struct Ops : YmmOps {
+  static constexpr int kDwP = 16;   // depthwise step at stride 1: 16 accumulators
+  static constexpr int kMaxP = 12;  // dense step: 24 accumulators + 2 weights + the broadcast
+};
+#include "kernels/conv/nchwc_rows.inl"
+#include "kernels/conv/winograd.inl"
+}  // namespace
+
+void conv_row_avx512(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
+void dw_row_avx512(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
+void max_pool_row_avx512(const PoolRowArgs& a, int64_t oh) { max_pool_row_impl(a, oh); }
+void wino_input_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_input_impl(a, b0, b1, ty); }
+void wino_output_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_output_impl(a, b0, b1, ty); }
+
+}  // namespace onyx::nchwc
