@@ -320,20 +320,15 @@ static void dw_gather_n(const DwRowArgs& a, int64_t oh, const int64_t* ows, int6
 // Positions [ow, OW) in steps of 8 and a rest of 1-7 (a 7-wide rest is one
 // step of 7, not 4 + 2 + 1: a lone position is one FMA chain,
 // latency-bound). dw_positions checks the taps of a step that reaches a
-// border. With kDwP = 16 a stride-1 row first takes steps of 16 (twice the
-// loads in flight: mobilenet's 56-wide 3x3 rows ran at a third of the FMA
-// rate in steps of 8, waiting on L2), and a rest of 9-15 is split in two
-// halves of at most 8.
+// border. With kDwP = 16 a stride-1 row first takes whole steps of 16 (twice
+// the loads in flight: mobilenet's 56- and 112-wide rows ran 1.08-1.11x
+// faster); the rest goes in steps of 8 as before. Splitting a rest of 9-15
+// in two halves instead (14 as 7 + 7) made mobilenet's 14-wide rows 1.35x
+// slower than 8 + 6.
 template <int kSW>
 static void dw_steps(const DwRowArgs& a, int64_t oh, int64_t ow, int64_t end) {
-  if constexpr (Ops::kDwP > 8 && kSW == 1) {
+  if constexpr (Ops::kDwP > 8 && kSW == 1)
     for (; ow + Ops::kDwP <= end; ow += Ops::kDwP) dw_positions<Ops::kDwP, kSW>(a, oh, ow);
-    if (end - ow > 8) {
-      const int64_t half = (end - ow) / 2;
-      dw_steps<kSW>(a, oh, ow, ow + half);
-      ow += half;
-    }
-  }
   for (; ow + 8 <= end; ow += 8) dw_positions<8, kSW>(a, oh, ow);
   switch (end - ow) {
     case 7: return dw_positions<7, kSW>(a, oh, ow);
