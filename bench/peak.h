@@ -1,7 +1,8 @@
 // The machine's measured fp32 peak, so kernel benchmarks can report a
 // fraction of what this CPU can actually do (not a datasheet number: this VM
-// is shared, its clock moves with host load, and it lacks AVX-512 although
-// ../shared/MACHINE.md says otherwise).
+// is shared and its clock moves with host load; the VMs seen so far either
+// lacked AVX-512 or ran a zmm FMA at the cost of two ymm ones, see
+// docs/PERFORMANCE.md).
 //
 // The probe is a loop of independent FMAs on as many accumulators as the FMA
 // pipes need to stay full (latency 4 x 2 ports = 8 in flight; 12 used), with
