@@ -228,14 +228,15 @@ static void dw_finish(const DwRowArgs& a, typename Ops::V* acc, PositionFn ow_of
   }
 }
 
-// Depthwise at stride 1, undilated, kernel width kKW, every tap inside the
-// row: each input vector of a kernel row is loaded once and multiplied into
-// the (up to kKW) positions it feeds, P + kKW - 1 loads per kernel row
-// instead of P x kKW (18 instead of 48 for a 3x3 step of 16). The FMAs are
-// the same; the loads were the limit: mobilenet_v3's stride-1 depthwise
-// nodes ran 1.11-1.26x faster (one session, this and dw_positions' loop
-// alternated per run, 100 runs each), stride 2 is unchanged.
-template <int P, int kKW>
+// Depthwise at stride kS (1 or 2), undilated, kernel width kKW, every tap
+// inside the row: each input vector of a kernel row is loaded once and
+// multiplied into the positions it feeds, (P - 1) x kS + kKW loads per kernel
+// row instead of P x kKW (18 instead of 48 for a 3x3 step of 16 at stride
+// 1). The FMAs are the same; the loads were the limit: mobilenet_v3's
+// stride-1 depthwise nodes ran 1.11-1.26x faster, its 5x5 stride-2 ones
+// 1.13-1.15x, its 3x3 stride-2 ones 1.02x (one session, this and
+// dw_positions' own loop alternated per run, 100 runs each).
+template <int P, int kKW, int kS>
 static void dw_slide(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   using V = typename Ops::V;
   const ConvGeo& g = *a.g;
@@ -243,7 +244,7 @@ static void dw_slide(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   const V b = Ops::load(a.bias);
 #pragma GCC unroll 16
   for (int p = 0; p < P; ++p) acc[p] = b;
-  const int64_t iw0 = ow0 - g.PL;
+  const int64_t iw0 = ow0 * kS - g.PL;
   for (int64_t kh = 0; kh < g.KH; ++kh) {
     const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
     if (ih < 0 || ih >= g.H) continue;
@@ -252,12 +253,12 @@ static void dw_slide(const DwRowArgs& a, int64_t oh, int64_t ow0) {
 #pragma GCC unroll 8
     for (int kw = 0; kw < kKW; ++kw) w[kw] = Ops::load(a.w + (kh * kKW + kw) * kBlock);
 #pragma GCC unroll 24
-    for (int i = 0; i < P + kKW - 1; ++i) {
+    for (int i = 0; i < (P - 1) * kS + kKW; ++i) {
       const V xv = Ops::load(xrow + i * kBlock);
 #pragma GCC unroll 8
       for (int kw = 0; kw < kKW; ++kw) {
-        const int p = i - kw;
-        if (p >= 0 && p < P) acc[p] = Ops::fma(xv, w[kw], acc[p]);
+        const int p = (i - kw) / kS;
+        if (i >= kw && (i - kw) % kS == 0 && p < P) acc[p] = Ops::fma(xv, w[kw], acc[p]);
       }
     }
   }
@@ -277,10 +278,10 @@ static void dw_positions(const DwRowArgs& a, int64_t oh, int64_t ow0) {
   for (int p = 0; p < P; ++p) acc[p] = b;
   const int64_t iw0 = ow0 * g.SW - g.PL;
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
-  if constexpr (kSW == 1) {
+  if constexpr (kSW == 1 || kSW == 2) {
     if (inside && g.DW == 1) {
-      if (g.KW == 3) return dw_slide<P, 3>(a, oh, ow0);
-      if (g.KW == 5) return dw_slide<P, 5>(a, oh, ow0);
+      if (g.KW == 3) return dw_slide<P, 3, kSW>(a, oh, ow0);
+      if (g.KW == 5) return dw_slide<P, 5, kSW>(a, oh, ow0);
     }
   }
   for (int64_t kh = 0; kh < g.KH; ++kh) {
