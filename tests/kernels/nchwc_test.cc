@@ -323,6 +323,48 @@ TEST(Nchwc, ReordersRoundTrip) {
   }
 }
 
+// Every window geometry with a sliding version (3x3 stride 2 and 1, 2x2
+// stride 2), one without (dilated), on rows wide enough for whole 8-position
+// steps and their rests, NaNs included (skipped by MaxPool).
+TEST(Nchwc, MaxPoolSlidingStepsMatchDirect) {
+  struct Geo {
+    int64_t k, s, p, d;
+  };
+  for (Geo geo : {Geo{3, 2, 1, 1}, Geo{3, 1, 1, 1}, Geo{2, 2, 0, 1}, Geo{3, 2, 1, 2}}) {
+    for (int64_t W : {17, 24, 33, 40}) {
+      const int64_t N = 1, C = 9, H = 7;
+      Tensor x = random_tensor(DataType::kFloat, {N, C, H, W}, static_cast<uint32_t>(80 + W + geo.s));
+      for (int64_t i = 3; i < x.numel(); i += 37) x.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
+      const int64_t ext = (geo.k - 1) * geo.d + 1;
+      const int64_t OH = (H + 2 * geo.p - ext) / geo.s + 1, OW = (W + 2 * geo.p - ext) / geo.s + 1;
+      Tensor y(DataType::kFloat, {N, C, OH, OW});
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            float m = std::numeric_limits<float>::lowest();
+            for (int64_t kh = 0; kh < geo.k; ++kh)
+              for (int64_t kw = 0; kw < geo.k; ++kw) {
+                const int64_t ih = oh * geo.s - geo.p + kh * geo.d, iw = ow * geo.s - geo.p + kw * geo.d;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const float v = x.data<float>()[(c * H + ih) * W + iw];
+                if (v > m) m = v;
+              }
+            y.data<float>()[(c * OH + oh) * OW + ow] = m;
+          }
+      SCOPED_TRACE("k " + std::to_string(geo.k) + " s " + std::to_string(geo.s) + " d " + std::to_string(geo.d) +
+                   " W " + std::to_string(W));
+      OpTest("NchwcMaxPool", 1, "com.onyx")
+          .input("X", to_blocked(x))
+          .attr("kernel_shape", std::vector<int64_t>{geo.k, geo.k})
+          .attr("strides", std::vector<int64_t>{geo.s, geo.s})
+          .attr("dilations", std::vector<int64_t>{geo.d, geo.d})
+          .attr("pads", std::vector<int64_t>{geo.p, geo.p, geo.p, geo.p})
+          .output("Y", to_blocked(y, 0.f))
+          .run();
+    }
+  }
+}
+
 TEST(Nchwc, MaxPoolMatchesDirect) {
   const int64_t N = 1, C = 11, H = 10, W = 9;
   Tensor x = random_tensor(DataType::kFloat, {N, C, H, W}, 71);

