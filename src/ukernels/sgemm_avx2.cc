@@ -4,21 +4,13 @@
 
 #include <utility>
 
+#include "ukernels/ymm_ops.h"
 #include "ukernels/sgemm.h"
 
 namespace onyx::ukernel {
 
 namespace {
-struct Avx2Ops {
-  using V = __m256;
-  static constexpr int kWidth = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
-  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-};
+using Avx2Ops = avx2::YmmOps;
 using Ops = Avx2Ops;
 #include "ukernels/sgemm_tile.inl"
 }  // namespace

@@ -3,12 +3,12 @@
 #include <algorithm>
 
 #include "kernels/conv/nchwc.h"
-#include "kernels/conv/nchwc_ymm.h"
+#include "ukernels/ymm_ops.h"
 
 namespace onyx::nchwc {
 
 namespace {
-struct Ops : YmmOps {
+struct Ops : ukernel::avx2::YmmOps {
   static constexpr int kDwP = 8;   // depthwise step: 8 accumulators
   static constexpr int kMaxP = 6;  // 2 x 6 accumulators + 3 of the 16 ymm registers
 };

@@ -8,12 +8,12 @@
 #include <algorithm>
 
 #include "kernels/conv/nchwc.h"
-#include "kernels/conv/nchwc_ymm.h"
+#include "ukernels/ymm_ops.h"
 
 namespace onyx::nchwc {
 
 namespace {
-struct Ops : YmmOps {
+struct Ops : ukernel::avx2::YmmOps {
   static constexpr int kDwP = 16;   // depthwise step at stride 1: 16 accumulators
   static constexpr int kMaxP = 12;  // dense step: 24 accumulators + 2 weights + the broadcast
 };
