@@ -36,7 +36,7 @@ void BM_NchwcConv(benchmark::State& st) {
   std::vector<float> y(static_cast<size_t>(Mb * out * out * kBlock));
   double flops = 0;
   if (dw) {
-    const DwRowFn row = isa == Isa::kAvx512 ? dw_row_avx512 : dw_row_avx2;
+    const DwRowFn row = row_kernels(isa).dw;
     std::vector<float> w(static_cast<size_t>(Mb * k * k * kBlock), 0.25f), bias(static_cast<size_t>(Mb * kBlock), 0.f);
     for (auto _ : st) {
       for (int64_t b = 0; b < Mb; ++b) {
@@ -51,7 +51,7 @@ void BM_NchwcConv(benchmark::State& st) {
     }
     flops = 2.0 * static_cast<double>(C * k * k * out * out);
   } else {
-    const ConvRowFn row = isa == Isa::kAvx512 ? conv_row_avx512 : conv_row_avx2;
+    const ConvRowFn row = row_kernels(isa).conv;
     const int64_t pair_floats = k * k * Cb * kBlock * 2 * kBlock;
     std::vector<float> w(static_cast<size_t>(pairs * pair_floats), 0.25f), bias(static_cast<size_t>(pairs * 2 * kBlock), 0.f);
     for (auto _ : st) {

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 
+#include "cpu/features.h"
 #include "ukernels/sgemm.h"
 
 namespace onyx::nchwc {
@@ -68,9 +69,6 @@ struct RowArgs {
   bool nchw_input;
 };
 using ConvRowFn = void (*)(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
-void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
-void conv_row_avx2(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
-void conv_row_avx512(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
 
 // Depthwise: one block of 8 channels, each convolved with its own filter.
 // w: [KH][KW][8]; x: the block's input [H][W][8]; y, z: the block's output
@@ -86,9 +84,6 @@ struct DwRowArgs {
   bool relu;
 };
 using DwRowFn = void (*)(const DwRowArgs& a, int64_t oh);
-void dw_row_portable(const DwRowArgs& a, int64_t oh);
-void dw_row_avx2(const DwRowArgs& a, int64_t oh);
-void dw_row_avx512(const DwRowArgs& a, int64_t oh);
 
 // Max pooling of one channel block's row `oh`: x [H][W][8], y the output
 // row [OW][8]; g's kernel, strides, dilations and pads are the pool's.
@@ -98,9 +93,6 @@ struct PoolRowArgs {
   float* y;
 };
 using PoolRowFn = void (*)(const PoolRowArgs& a, int64_t oh);
-void max_pool_row_portable(const PoolRowArgs& a, int64_t oh);
-void max_pool_row_avx2(const PoolRowArgs& a, int64_t oh);
-void max_pool_row_avx512(const PoolRowArgs& a, int64_t oh);
 
 // Winograd F(2x2, 3x3) for a dense 3x3, stride-1, undilated convolution
 // (winograd.inl; NchwcConvFast picks it): tiles of 2x2 outputs, TH x TW of
@@ -125,11 +117,17 @@ struct WinoArgs {
 // One tile row `ty`, channel blocks [b0, b1) (input blocks for the input
 // transform, output blocks for the output one).
 using WinoTileRowFn = void (*)(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
-void wino_input_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
-void wino_input_avx2(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
-void wino_input_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
-void wino_output_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
-void wino_output_avx2(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
-void wino_output_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty);
+
+// The row kernels of one build of nchwc_rows.inl and winograd.inl: portable
+// (nchwc_conv.cc, the reference), AVX2 (nchwc_avx2.cc) or AVX-512VL
+// (nchwc_avx512.cc). A kernel picks its build once, as SGEMM does.
+struct RowKernels {
+  ConvRowFn conv;
+  DwRowFn dw;
+  PoolRowFn max_pool;
+  WinoTileRowFn wino_input, wino_output;
+};
+// The build for `isa`, which must be supported here (cpu/features.h).
+const RowKernels& row_kernels(Isa isa);
 
 }  // namespace onyx::nchwc

@@ -21,10 +21,7 @@ struct Ops : ukernel::avx2::YmmOps {
 #include "kernels/conv/winograd.inl"
 }  // namespace
 
-void conv_row_avx512(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
-void dw_row_avx512(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
-void max_pool_row_avx512(const PoolRowArgs& a, int64_t oh) { max_pool_row_impl(a, oh); }
-void wino_input_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_input_impl(a, b0, b1, ty); }
-void wino_output_avx512(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_output_impl(a, b0, b1, ty); }
+extern const RowKernels kRowsAvx512{conv_row_impl, dw_row_impl, max_pool_row_impl, wino_input_impl,
+                                   wino_output_impl};
 
 }  // namespace onyx::nchwc

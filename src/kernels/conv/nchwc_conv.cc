@@ -80,11 +80,14 @@ struct Ops {
 #include "kernels/conv/winograd.inl"
 }  // namespace
 
-void conv_row_portable(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) { conv_row_impl(a, oh, ow0, ow1); }
-void dw_row_portable(const DwRowArgs& a, int64_t oh) { dw_row_impl(a, oh); }
-void max_pool_row_portable(const PoolRowArgs& a, int64_t oh) { max_pool_row_impl(a, oh); }
-void wino_input_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_input_impl(a, b0, b1, ty); }
-void wino_output_portable(const WinoArgs& a, int64_t b0, int64_t b1, int64_t ty) { wino_output_impl(a, b0, b1, ty); }
+extern const RowKernels kRowsAvx2, kRowsAvx512;
+extern const RowKernels kRowsPortable{conv_row_impl, dw_row_impl, max_pool_row_impl, wino_input_impl,
+                                      wino_output_impl};
+
+const RowKernels& row_kernels(Isa isa) {
+  static const RowKernels* const builds[] = {&kRowsPortable, &kRowsAvx2, &kRowsAvx512};
+  return *builds[static_cast<int>(isa)];
+}
 }  // namespace nchwc
 
 namespace {
@@ -301,18 +304,7 @@ class NchwcConvFast final : public Kernel {
  public:
   explicit NchwcConvFast(const KernelInit& init)
       : conv_(init.node),
-        row_(active_isa() >= Isa::kAvx512 ? nchwc::conv_row_avx512
-             : active_isa() >= Isa::kAvx2 ? nchwc::conv_row_avx2
-                                           : nchwc::conv_row_portable),
-        dw_row_(active_isa() >= Isa::kAvx512 ? nchwc::dw_row_avx512
-                : active_isa() >= Isa::kAvx2 ? nchwc::dw_row_avx2
-                                              : nchwc::dw_row_portable),
-        wino_in_(active_isa() >= Isa::kAvx512 ? nchwc::wino_input_avx512
-                 : active_isa() >= Isa::kAvx2 ? nchwc::wino_input_avx2
-                                               : nchwc::wino_input_portable),
-        wino_out_(active_isa() >= Isa::kAvx512 ? nchwc::wino_output_avx512
-                  : active_isa() >= Isa::kAvx2 ? nchwc::wino_output_avx2
-                                                : nchwc::wino_output_portable) {
+        rows_(nchwc::row_kernels(active_isa())) {
     // A constant B (the usual case) is padded once here, not on every run.
     const Tensor* b = init.constant_input(2);
     if (b && b->dtype() == DataType::kFloat && b->rank() == 1) {
@@ -469,7 +461,7 @@ class NchwcConvFast final : public Kernel {
             for (int64_t oh = 0; oh < geo.OH; ++oh) {
               a.y = yb + oh * geo.OW * kBlock;
               a.z = zp ? zp + blk * out_plane + oh * geo.OW * kBlock : nullptr;
-              dw_row_(a, oh);
+              rows_.dw(a, oh);
             }
             if (other_act) ukernel::apply_activation(yb, out_plane, conv_.epi);
           }
@@ -488,7 +480,7 @@ class NchwcConvFast final : public Kernel {
                              yp + blk * out_plane + oh * geo.OW * kBlock,
                              zp ? zp + blk * out_plane + oh * geo.OW * kBlock : nullptr,
                              relu};
-          dw_row_(a, oh);
+          rows_.dw(a, oh);
           if (other_act) ukernel::apply_activation(a.y, geo.OW * kBlock, conv_.epi);
         }
       });
@@ -535,7 +527,7 @@ class NchwcConvFast final : public Kernel {
           a.y[j] = yp + off;
           a.z[j] = zp ? zp + off : nullptr;
         }
-        row_(a, oh, ow0, ow1);
+        rows_.conv(a, oh, ow0, ow1);
         if (other_act)
           for (int j = 0; j < nb; ++j) ukernel::apply_activation(a.y[j] + ow0 * kBlock, (ow1 - ow0) * kBlock, conv_.epi);
       }
@@ -764,7 +756,7 @@ class NchwcConvFast final : public Kernel {
                                 m + xi * tiles * Mp, Mp, ukernel::Epilogue{}, nullptr);
     };
     auto finish = [&](const nchwc::WinoArgs& a, int64_t mb0, int64_t mb1, int64_t ty) {
-      wino_out_(a, mb0, mb1, ty);
+      rows_.wino_output(a, mb0, mb1, ty);
       if (!other_act) return;
       const int64_t oh0 = 2 * ty, oh1 = std::min(geo.OH, oh0 + 2);
       for (int64_t mb = mb0; mb < mb1; ++mb)
@@ -789,7 +781,7 @@ class NchwcConvFast final : public Kernel {
           const int64_t n = i / chunks, ty0 = i % chunks * rows_per_chunk, ty1 = std::min(TH, ty0 + rows_per_chunk);
           const int64_t tiles = (ty1 - ty0) * TW;
           const nchwc::WinoArgs a = args(n, v, m, ty0, tiles);
-          for (int64_t ty = ty0; ty < ty1; ++ty) wino_in_(a, 0, Cb, ty);
+          for (int64_t ty = ty0; ty < ty1; ++ty) rows_.wino_input(a, 0, Cb, ty);
           gemms(v, m, tiles, 0, 16);
           for (int64_t ty = ty0; ty < ty1; ++ty) finish(a, 0, Mb, ty);
         }
@@ -807,7 +799,7 @@ class NchwcConvFast final : public Kernel {
     for (int64_t n = 0; n < N; ++n) {
       const nchwc::WinoArgs a = args(n, vp, mp, 0, T);
       parallel_for(pool, TH * gin, 1, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; ++i) wino_in_(a, Cb * (i % gin) / gin, Cb * (i % gin + 1) / gin, i / gin);
+        for (int64_t i = i0; i < i1; ++i) rows_.wino_input(a, Cb * (i % gin) / gin, Cb * (i % gin + 1) / gin, i / gin);
       });
       parallel_for(pool, 16, 1, [&](int64_t x0, int64_t x1) { gemms(vp, mp, T, x0, x1); });
       parallel_for(pool, TH * gout, 1, [&](int64_t i0, int64_t i1) {
@@ -817,9 +809,7 @@ class NchwcConvFast final : public Kernel {
   }
 
   BlockedConv conv_;
-  nchwc::ConvRowFn row_;
-  nchwc::DwRowFn dw_row_;
-  nchwc::WinoTileRowFn wino_in_, wino_out_;
+  const nchwc::RowKernels& rows_;  // this CPU's build of the row kernels
   std::vector<std::shared_ptr<const ukernel::PackedMatrix>> wino_u_;  // 16 when the Winograd path is set up
   const void* wino_from_ = nullptr;
   const float* packed_ = nullptr;       // weights packed at creation (constant W)

@@ -44,9 +44,7 @@ class NchwcMaxPool final : public Kernel {
     Tensor& y = ctx.output(0, {x.dim(0), x.dim(1), OH, OW, kBlock}, DataType::kFloat);
     const nchwc::ConvGeo geo{H,           W,           OH,          OW,           g.kernel[0],    g.kernel[1], g.stride[0],
                              g.stride[1], g.dilation[0], g.dilation[1], g.pad_begin[0], g.pad_begin[1], 1};
-    const nchwc::PoolRowFn row = active_isa() >= Isa::kAvx512 ? nchwc::max_pool_row_avx512
-                                 : active_isa() >= Isa::kAvx2 ? nchwc::max_pool_row_avx2
-                                                               : nchwc::max_pool_row_portable;
+    const nchwc::PoolRowFn row = nchwc::row_kernels(active_isa()).max_pool;
     const float* xp = x.data<float>();
     float* yp = y.data<float>();
     parallel_for(ctx.pool(), x.dim(0) * x.dim(1) * OH, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, OW)),
