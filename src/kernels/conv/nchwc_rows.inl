@@ -228,6 +228,25 @@ static void dw_finish(const DwRowArgs& a, typename Ops::V* acc, PositionFn ow_of
   }
 }
 
+// The taps of P positions at stride kS over one row of undilated windows kKW
+// wide, input vector by input vector: for each input vector v of the row
+// (i = 0 .. (P - 1) x kS + kKW - 1) it calls f(p, kw, v) for every position p
+// and tap kw with p x kS + kw = i. Each input is loaded once, and a
+// position's taps still come in kw order. Used by dw_slide and
+// max_pool_slide; everything is unrolled, so p and kw are constants.
+template <int P, int kKW, int kS, typename F>
+static void for_each_slide_tap(const float* xrow, F&& f) {
+#pragma GCC unroll 24
+  for (int i = 0; i < (P - 1) * kS + kKW; ++i) {
+    const typename Ops::V v = Ops::load(xrow + i * kBlock);
+#pragma GCC unroll 8
+    for (int kw = 0; kw < kKW; ++kw) {
+      const int p = (i - kw) / kS;
+      if (i >= kw && (i - kw) % kS == 0 && p < P) f(p, kw, v);
+    }
+  }
+}
+
 // Depthwise at stride kS (1 or 2), undilated, kernel width kKW, every tap
 // inside the row: each input vector of a kernel row is loaded once and
 // multiplied into the positions it feeds, (P - 1) x kS + kKW loads per kernel
@@ -252,15 +271,7 @@ static void dw_slide(const DwRowArgs& a, int64_t oh, int64_t ow0) {
     V w[kKW];
 #pragma GCC unroll 8
     for (int kw = 0; kw < kKW; ++kw) w[kw] = Ops::load(a.w + (kh * kKW + kw) * kBlock);
-#pragma GCC unroll 24
-    for (int i = 0; i < (P - 1) * kS + kKW; ++i) {
-      const V xv = Ops::load(xrow + i * kBlock);
-#pragma GCC unroll 8
-      for (int kw = 0; kw < kKW; ++kw) {
-        const int p = (i - kw) / kS;
-        if (i >= kw && (i - kw) % kS == 0 && p < P) acc[p] = Ops::fma(xv, w[kw], acc[p]);
-      }
-    }
+    for_each_slide_tap<P, kKW, kS>(xrow, [&](int p, int kw, V xv) { acc[p] = Ops::fma(xv, w[kw], acc[p]); });
   }
   dw_finish<P>(a, acc, [ow0](int p) { return ow0 + p; });
 }
@@ -461,15 +472,7 @@ static void max_pool_slide(const PoolRowArgs& a, int64_t oh, int64_t ow0, int64_
   for (int p = 0; p < P; ++p) m[p] = Ops::lowest();
   for (int64_t kh = kh0; kh < kh1; ++kh) {
     const float* xrow = a.x + ((oh * g.SH - g.PT + kh * g.DH) * g.W + ow0 * kS - g.PL) * kBlock;
-#pragma GCC unroll 24
-    for (int i = 0; i < (P - 1) * kS + kKW; ++i) {
-      const V v = Ops::load(xrow + i * kBlock);
-#pragma GCC unroll 4
-      for (int kw = 0; kw < kKW; ++kw) {
-        const int p = (i - kw) / kS;
-        if (i >= kw && (i - kw) % kS == 0 && p < P) m[p] = Ops::max(v, m[p]);
-      }
-    }
+    for_each_slide_tap<P, kKW, kS>(xrow, [&](int p, int, V v) { m[p] = Ops::max(v, m[p]); });
   }
 #pragma GCC unroll 16
   for (int p = 0; p < P; ++p) Ops::store(a.y + (ow0 + p) * kBlock, m[p]);
