@@ -323,6 +323,30 @@ TEST(Nchwc, ReordersRoundTrip) {
   }
 }
 
+// MaxPool by its definition on an NCHW tensor, square window K with the given
+// stride, dilation and pad on every side, into OH x OW: taps outside the
+// image are skipped, and so are NaNs (v > m is false for them), as MaxPool
+// does.
+Tensor direct_max_pool(const Tensor& x, int64_t K, int64_t stride, int64_t dilation, int64_t pad, int64_t OH,
+                       int64_t OW) {
+  const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
+  Tensor y(DataType::kFloat, {N, C, OH, OW});
+  for (int64_t c = 0; c < N * C; ++c)
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        float m = std::numeric_limits<float>::lowest();
+        for (int64_t kh = 0; kh < K; ++kh)
+          for (int64_t kw = 0; kw < K; ++kw) {
+            const int64_t ih = oh * stride - pad + kh * dilation, iw = ow * stride - pad + kw * dilation;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            const float v = x.data<float>()[(c * H + ih) * W + iw];
+            if (v > m) m = v;
+          }
+        y.data<float>()[(c * OH + oh) * OW + ow] = m;
+      }
+  return y;
+}
+
 // Every window geometry with a sliding version (3x3 stride 2 and 1, 2x2
 // stride 2), one without (dilated), on rows wide enough for whole 8-position
 // steps and their rests, NaNs included (skipped by MaxPool).
@@ -337,20 +361,7 @@ TEST(Nchwc, MaxPoolSlidingStepsMatchDirect) {
       for (int64_t i = 3; i < x.numel(); i += 37) x.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
       const int64_t ext = (geo.k - 1) * geo.d + 1;
       const int64_t OH = (H + 2 * geo.p - ext) / geo.s + 1, OW = (W + 2 * geo.p - ext) / geo.s + 1;
-      Tensor y(DataType::kFloat, {N, C, OH, OW});
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t oh = 0; oh < OH; ++oh)
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            float m = std::numeric_limits<float>::lowest();
-            for (int64_t kh = 0; kh < geo.k; ++kh)
-              for (int64_t kw = 0; kw < geo.k; ++kw) {
-                const int64_t ih = oh * geo.s - geo.p + kh * geo.d, iw = ow * geo.s - geo.p + kw * geo.d;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                const float v = x.data<float>()[(c * H + ih) * W + iw];
-                if (v > m) m = v;
-              }
-            y.data<float>()[(c * OH + oh) * OW + ow] = m;
-          }
+      const Tensor y = direct_max_pool(x, geo.k, geo.s, geo.d, geo.p, OH, OW);
       SCOPED_TRACE("k " + std::to_string(geo.k) + " s " + std::to_string(geo.s) + " d " + std::to_string(geo.d) +
                    " W " + std::to_string(W));
       OpTest("NchwcMaxPool", 1, "com.onyx")
@@ -370,22 +381,7 @@ TEST(Nchwc, MaxPoolMatchesDirect) {
   Tensor x = random_tensor(DataType::kFloat, {N, C, H, W}, 71);
   x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();  // ignored, as MaxPool does
   // 3x3, stride 2, pads 1, ceil_mode: windows past the end are clipped.
-  const int64_t OH = 6, OW = 5;
-  Tensor y(DataType::kFloat, {N, C, OH, OW});
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t oh = 0; oh < OH; ++oh)
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        float m = std::numeric_limits<float>::lowest();
-        for (int64_t kh = 0; kh < 3; ++kh)
-          for (int64_t kw = 0; kw < 3; ++kw) {
-            const int64_t ih = oh * 2 - 1 + kh, iw = ow * 2 - 1 + kw;
-            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-            const float v = x.data<float>()[(c * H + ih) * W + iw];
-            if (v > m) m = v;
-          }
-        y.data<float>()[(c * OH + oh) * OW + ow] = m;
-      }
-  Tensor want = to_blocked(y, 0.f);  // padded lanes: max of zeros
+  Tensor want = to_blocked(direct_max_pool(x, 3, 2, 1, 1, 6, 5), 0.f);  // padded lanes: max of zeros
   OpTest("NchwcMaxPool", 1, "com.onyx")
       .input("X", to_blocked(x))
       .attr("kernel_shape", std::vector<int64_t>{3, 3})
@@ -420,20 +416,7 @@ TEST(Nchwc, MaxPoolEveryWidthAndWindow) {
       const int64_t OH = out_dim(H), OW = out_dim(W);
       if (OH < 1 || OW < 1) continue;
       Tensor x = random_tensor(DataType::kFloat, {N, C, H, W}, seed++);
-      Tensor y(DataType::kFloat, {N, C, OH, OW});
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t oh = 0; oh < OH; ++oh)
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            float m = std::numeric_limits<float>::lowest();
-            for (int64_t kh = 0; kh < geo.K; ++kh)
-              for (int64_t kw = 0; kw < geo.K; ++kw) {
-                const int64_t ih = oh * geo.stride - geo.pad + kh * geo.dilation;
-                const int64_t iw = ow * geo.stride - geo.pad + kw * geo.dilation;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                m = std::max(m, x.data<float>()[(c * H + ih) * W + iw]);
-              }
-            y.data<float>()[(c * OH + oh) * OW + ow] = m;
-          }
+      const Tensor y = direct_max_pool(x, geo.K, geo.stride, geo.dilation, geo.pad, OH, OW);
       SCOPED_TRACE("K " + std::to_string(geo.K) + " stride " + std::to_string(geo.stride) + " W " +
                    std::to_string(W));
       OpTest("NchwcMaxPool", 1, "com.onyx")
