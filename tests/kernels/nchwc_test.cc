@@ -180,6 +180,37 @@ TEST(Nchwc, NchwInputStemConv) {
   check(k, 29, /*constant_w=*/false);
 }
 
+TEST(Nchwc, NchwInputEveryWidthAndBorder) {
+  // 3x3 and 7x7 at strides 1 and 2 take the unrolled taps (nchw_fixed_taps),
+  // their border steps a zero-padded copy of the row span; 5x5, a dilated
+  // 3x3 and stride 3 keep the general loop. Widths from a lone position to
+  // several steps, symmetric and lopsided pads, a block pair and a lone block.
+  Case k;
+  k.nchw_input = true;
+  k.C = 3;
+  k.M = 24;
+  k.H = 7;
+  uint32_t seed = 100;
+  for (int64_t kw : {3, 7, 5})
+    for (int64_t s : {1, 2, 3})
+      for (int64_t w : {1, 2, 6, 12, 13, 25, 31}) {
+        k.KH = k.KW = kw;
+        k.strides = {1, s};
+        k.W = w;
+        const int64_t p = kw / 2;
+        for (auto lr : {std::pair<int64_t, int64_t>{p, p}, {kw - 1, 0}, {0, kw - 1}, {1, 2 * kw}}) {
+          k.pads = {p, lr.first, p, lr.second};
+          check(k, seed++);
+        }
+      }
+  k.KH = k.KW = 3;
+  k.dilations = {1, 2};
+  k.strides = {1, 2};
+  k.W = 19;
+  k.pads = {1, 2, 1, 2};
+  check(k, seed++);
+}
+
 TEST(Nchwc, ResidualAndActivations) {
   Case k;
   k.residual = true;
