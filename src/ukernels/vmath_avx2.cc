@@ -57,9 +57,12 @@ inline __m256 tanh8(__m256 x) {
   p = _mm256_fmadd_ps(p, a2, set1(-0.33333330516711557f));
   p = _mm256_fmadd_ps(p, a2, set1(0.9999999999376467f));
   p = _mm256_mul_ps(p, a);
+  // All eight below the switch (a NaN lane is not): the polynomial alone.
+  const __m256 small = _mm256_cmp_ps(a, set1(0.625f), _CMP_LT_OQ);
+  if (_mm256_movemask_ps(small) == 0xFF) return _mm256_or_ps(p, sign_of(x));
   const __m256 e = exp8(_mm256_add_ps(a, a));
   const __m256 big = _mm256_sub_ps(set1(1.f), _mm256_div_ps(set1(2.f), _mm256_add_ps(e, set1(1.f))));
-  const __m256 r = _mm256_blendv_ps(big, p, _mm256_cmp_ps(a, set1(0.625f), _CMP_LT_OQ));
+  const __m256 r = _mm256_blendv_ps(big, p, small);
   return keep_nan(_mm256_or_ps(r, sign_of(x)), x);
 }
 
@@ -74,6 +77,15 @@ inline __m256 erf8(__m256 x) {
   p = _mm256_fmadd_ps(p, a2, set1(-0.3761262883674271f));
   p = _mm256_fmadd_ps(p, a2, set1(1.1283791665082492f));
   p = _mm256_mul_ps(p, a);
+  // All eight below 1 (a NaN lane is not, a was clamped to 4): the
+  // polynomial alone, without Q and its exp. GELU's erf sees x / sqrt(2):
+  // in bert_base's 12 up-projections 92% of 8-float vectors have every lane
+  // below 1 (its reference inputs), and the model took 0.98x the time at 1
+  // thread and 0.96x at 2 (one session, alternated per run, 16-20 runs each;
+  // the up-projections 1.07x faster). For tanh in gpt2's GELU, 23% of
+  // vectors: no change measured.
+  const __m256 small = _mm256_cmp_ps(a, set1(1.f), _CMP_LT_OQ);
+  if (_mm256_movemask_ps(small) == 0xFF) return _mm256_or_ps(p, sign_of(x));
   __m256 q = set1(1.614049322e-06f);
   q = _mm256_fmadd_ps(q, a, set1(-4.559039240e-05f));
   q = _mm256_fmadd_ps(q, a, set1(5.927677097e-04f));
@@ -84,7 +96,7 @@ inline __m256 erf8(__m256 x) {
   q = _mm256_fmadd_ps(q, a, set1(-1.130166658e+00f));
   q = _mm256_fmadd_ps(q, a, set1(3.032090124e-04f));
   const __m256 big = _mm256_sub_ps(set1(1.f), exp8(q));
-  const __m256 r = _mm256_blendv_ps(big, p, _mm256_cmp_ps(a, set1(1.f), _CMP_LT_OQ));
+  const __m256 r = _mm256_blendv_ps(big, p, small);
   return keep_nan(_mm256_or_ps(r, sign_of(x)), x);
 }
 
