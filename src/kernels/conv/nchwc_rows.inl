@@ -44,14 +44,12 @@ template <int P, bool kTwo, int kSW, int kKW>
     if (ih < 0 || ih >= g.H) continue;
     for (int64_t c = 0; c < g.in_blocks; ++c) {
       const float* row = a.x + (c * g.H + ih) * g.W;
-      const float* xr = row + iw0;
-      if (!inside) {
+      if (!inside)
         for (int i = 0; i < kSpan; ++i) {
           const int64_t iw = iw0 + i;
           seg[i] = iw >= 0 && iw < g.W ? row[iw] : 0.f;
         }
-        xr = seg;
-      }
+      const float* xr = inside ? row + iw0 : seg;
       const float* wp = a.w + (kh * g.in_blocks + c) * kKW * 2 * kBlock;
 #pragma GCC unroll 8
       for (int kw = 0; kw < kKW; ++kw) {
@@ -69,6 +67,25 @@ template <int P, bool kTwo, int kSW, int kKW>
       }
     }
   }
+}
+
+// nchw_fixed_taps where it is built for the geometry (stride kSW of 1 or 2,
+// undilated, 3 or 7 wide); false, having done nothing, elsewhere.
+template <int P, bool kTwo, int kSW>
+[[gnu::always_inline]] inline bool nchw_fixed_width(const RowArgs& a, int64_t oh, int64_t iw0, bool inside,
+                                                    typename Ops::V (&acc0)[P], typename Ops::V (&acc1)[P]) {
+  const ConvGeo& g = *a.g;
+  if constexpr (kSW != 0) {
+    if (g.DW == 1 && g.KW == 3) {
+      nchw_fixed_taps<P, kTwo, kSW, 3>(a, oh, iw0, inside, acc0, acc1);
+      return true;
+    }
+    if (g.DW == 1 && g.KW == 7) {
+      nchw_fixed_taps<P, kTwo, kSW, 7>(a, oh, iw0, inside, acc0, acc1);
+      return true;
+    }
+  }
+  return false;
 }
 
 // Positions [ow0, ow0 + P) of row oh. When every position's taps are inside
@@ -108,47 +125,37 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   const int64_t iw0 = ow0 * g.SW - g.PL;
   // Horizontally inside for every kernel column: the common case.
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
-  bool fixed = false;
-  if constexpr (kCin == 1 && kSW != 0) {
-    if (g.DW == 1 && g.KW == 3) {
-      nchw_fixed_taps<P, kTwo, kSW, 3>(a, oh, iw0, inside, acc0, acc1);
-      fixed = true;
-    } else if (g.DW == 1 && g.KW == 7) {
-      nchw_fixed_taps<P, kTwo, kSW, 7>(a, oh, iw0, inside, acc0, acc1);
-      fixed = true;
-    }
-  }
-  if (fixed) {
-    // nchw_fixed_taps has done the reduction.
-  } else if constexpr (kCin == 1) {
-    // NCHW input: a channel has one value per pixel, so the reduction runs
-    // over (kh, c, kw) with the kernel row innermost: its taps are adjacent
-    // in the input row and in the weights ([KH][C][KW][16]).
-    for (int64_t kh = 0; kh < g.KH; ++kh) {
-      const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
-      if (ih < 0 || ih >= g.H) continue;
-      for (int64_t c = 0; c < g.in_blocks; ++c) {
-        const float* xr = a.x + (c * g.H + ih) * g.W + iw0;
-        const float* wp = a.w + (kh * g.in_blocks + c) * g.KW * 2 * kBlock;
-        for (int64_t kw = 0; kw < g.KW; ++kw, wp += 2 * kBlock) {
-          const V w0 = Ops::load(wp);
-          V w1;
-          if constexpr (kTwo) w1 = Ops::load(wp + kBlock);
-          const int64_t koff = kw * g.DW;
-          if (inside) {
+  if constexpr (kCin == 1) {
+    if (!nchw_fixed_width<P, kTwo, kSW>(a, oh, iw0, inside, acc0, acc1)) {
+      // NCHW input, any other geometry: a channel has one value per pixel, so
+      // the reduction runs over (kh, c, kw) with the kernel row innermost: its
+      // taps are adjacent in the input row and in the weights ([KH][C][KW][16]).
+      for (int64_t kh = 0; kh < g.KH; ++kh) {
+        const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+        if (ih < 0 || ih >= g.H) continue;
+        for (int64_t c = 0; c < g.in_blocks; ++c) {
+          const float* xr = a.x + (c * g.H + ih) * g.W + iw0;
+          const float* wp = a.w + (kh * g.in_blocks + c) * g.KW * 2 * kBlock;
+          for (int64_t kw = 0; kw < g.KW; ++kw, wp += 2 * kBlock) {
+            const V w0 = Ops::load(wp);
+            V w1;
+            if constexpr (kTwo) w1 = Ops::load(wp + kBlock);
+            const int64_t koff = kw * g.DW;
+            if (inside) {
 #pragma GCC unroll 12
-            for (int p = 0; p < P; ++p) {
-              const V xv = Ops::bcast(xr + koff + p * sw);
-              acc0[p] = Ops::fma(xv, w0, acc0[p]);
-              if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
-            }
-          } else {
+              for (int p = 0; p < P; ++p) {
+                const V xv = Ops::bcast(xr + koff + p * sw);
+                acc0[p] = Ops::fma(xv, w0, acc0[p]);
+                if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+              }
+            } else {
 #pragma GCC unroll 12
-            for (int p = 0; p < P; ++p) {
-              const int64_t iw = iw0 + p * sw + koff;
-              const V xv = Ops::bcast(iw >= 0 && iw < g.W ? xr + koff + p * sw : a.zeros);
-              acc0[p] = Ops::fma(xv, w0, acc0[p]);
-              if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+              for (int p = 0; p < P; ++p) {
+                const int64_t iw = iw0 + p * sw + koff;
+                const V xv = Ops::bcast(iw >= 0 && iw < g.W ? xr + koff + p * sw : a.zeros);
+                acc0[p] = Ops::fma(xv, w0, acc0[p]);
+                if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+              }
             }
           }
         }
