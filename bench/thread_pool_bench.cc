@@ -1,8 +1,9 @@
 // The fixed cost of one ThreadPool::parallel_for: a call whose items do
 // nothing, back to back, at 1 and 2 threads. A CNN like mobilenet_v3_large
 // makes over a hundred such calls per run on maps of a few thousand floats,
-// so this cost, not the arithmetic, bounds what the second thread can win
-// on its small layers. Run:
+// and its small layers gain little from a second thread. This cost is not
+// why: 0.2-0.3 us per call at 2 threads while the worker spins, against
+// 5-30 us per layer (docs/PERFORMANCE.md, 2026-11-29). Run:
 //   build/bin/onyx_microbench --benchmark_filter='BM_ParallelForEmpty'
 #include <benchmark/benchmark.h>
 

@@ -114,7 +114,7 @@ inline __m256 gelu8(__m256 x) {
 // 0.5 x (1 + tanh(u)) is x / (1 + e^(-2u)), since 1 + tanh(u) = 2 / (1 + e^(-2u)):
 // one exp and one division, where tanh8 costs an exp, a division and a
 // polynomial, and no 1 + tanh(u) to cancel for negative x. 1.13-1.16 ->
-// 0.64-0.66 ns per float (`onyx_microbench --benchmark_filter=BM_VMath/fn:4`);
+// 0.64-0.70 ns per float (`onyx_microbench --benchmark_filter=BM_VMath/fn:4`);
 // gpt2 at 1 thread 309.7 -> 306.1 ms (medians of 3 processes each, alternated,
 // `onyx bench gpt2.onnx --threads 1 --iters 10`).
 inline __m256 gelu_tanh8(__m256 x) {
