@@ -3,7 +3,7 @@
 // makes over a hundred such calls per run on maps of a few thousand floats,
 // and its small layers gain little from a second thread. This cost is not
 // why: 0.2-0.3 us per call at 2 threads while the worker spins, against
-// 5-30 us per layer (docs/PERFORMANCE.md, 2026-11-29). Run:
+// 3-35 us per layer (docs/PERFORMANCE.md, 2026-11-29). Run:
 //   build/bin/onyx_microbench --benchmark_filter='BM_ParallelForEmpty'
 #include <benchmark/benchmark.h>
 
