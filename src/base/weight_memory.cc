@@ -22,18 +22,26 @@ constexpr size_t kHugePage = size_t{2} << 20;
 
 size_t whole_pages(size_t n) { return (std::max<size_t>(n, 1) + kPage - 1) / kPage * kPage; }
 
-// An arena chunk: aligned on a huge page and advised as huge pages over its
-// whole length (weight_memory.h says why small weights keep them).
-std::shared_ptr<void> map_chunk(size_t bytes) {
+// `bytes` (whole 4 KiB pages) of fresh memory starting on a huge-page
+// boundary, advised as huge pages: every whole 2 MiB of it can be one, and
+// the tail past the last boundary stays on small pages (no resident bytes
+// beyond the request).
+void* map_huge_aligned(size_t bytes, const char* what) {
   const size_t over = bytes + kHugePage;
   void* raw = mmap(nullptr, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) fail(ErrorCode::kFail, "out of memory mapping a ", bytes, "-byte weight chunk");
+  if (raw == MAP_FAILED) fail(ErrorCode::kFail, "out of memory mapping ", bytes, " bytes for ", what);
   const auto base = reinterpret_cast<uintptr_t>(raw);
   const uintptr_t start = (base + kHugePage - 1) / kHugePage * kHugePage;
   if (start > base) munmap(raw, start - base);
   if (base + over > start + bytes) munmap(reinterpret_cast<void*>(start + bytes), base + over - (start + bytes));
   void* p = reinterpret_cast<void*>(start);
   madvise(p, bytes, MADV_HUGEPAGE);
+  return p;
+}
+
+// An arena chunk (a whole number of huge pages).
+std::shared_ptr<void> map_chunk(size_t bytes) {
+  void* p = map_huge_aligned(bytes, "a weight chunk");
   return std::shared_ptr<void>(p, [bytes](void* q) { munmap(q, bytes); });
 }
 }  // namespace
@@ -47,10 +55,7 @@ WeightBlock map_weight(size_t n) {
     return {p, std::shared_ptr<void>(p, [](void* q) { std::free(q); })};
   }
   const size_t bytes = whole_pages(n);
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) fail(ErrorCode::kFail, "out of memory mapping ", n, " bytes for a weight");
-  // Small pages even where transparent huge pages are "always" (weight_memory.h).
-  madvise(p, bytes, MADV_NOHUGEPAGE);
+  void* p = map_huge_aligned(bytes, "a weight");
   return {p, std::shared_ptr<void>(p, [bytes](void* q) { munmap(q, bytes); })};
 }
 

@@ -1,25 +1,21 @@
 // Memory for a model's weights made at session creation: the load-time
 // copies of misaligned weights, weights concatenated by fusion passes, and
-// packed weights. Large ones get a mapping each, on 4 KiB pages faulted in
-// ahead of the writes; small ones share chunks on 2 MiB pages.
+// packed weights. Large ones get a mapping each, small ones share chunks;
+// both start on a 2 MiB boundary and are advised as huge pages, and large
+// ones are faulted in ahead of the writes (prefault).
 //
-// Why: on this VM (Firecracker, free page reporting at order 11) freed guest
-// memory goes back to the host within seconds, and the first touch of it
-// afterwards is a host fault as well. A fresh 2 MiB page costs 0.2 ms per
-// MiB to fill when memory was freed just before (the previous process's),
-// and 1.5-1.9 once it has been reported; 4 KiB pages come from recently
-// freed small blocks first, and faulting them in with one
-// MADV_POPULATE_WRITE per buffer instead of one trap per page costs a steady
-// ~0.65 ms per MiB. A standalone 150 MiB fill took 29-285 ms on huge pages,
-// 144-178 with 4 KiB faults and 86-108 prefaulted (bench/prefault_probe.c,
-// with the command in its comment, twice). So the tens of MiB of a CNN's
-// small weights, which the memory a previous process freed usually covers,
-// stay on huge pages, and the hundreds of MiB of large ones, which it does
-// not, take the steady path. Creation at 1 thread, medians of
-// `bench/create_compare.py --threads 1,2 --rounds 5` against the build
-// before this change and NchwcConv's faster packing, made together:
-// resnet50 321 -> 178 ms, bert_base 948 -> 455, gpt2 1120 -> 554
-// (at 2 threads, where two threads share the faults, 0.86-1.00x the time).
+// Why huge pages: these buffers are read on every run, and on a VM a TLB
+// miss walks two page tables (guest and host). On the 2-core Zen 5 VM of
+// 2026-11-29, filling 150 MiB of fresh memory took 186-194 ms on 4 KiB pages
+// even when they were prefaulted, against 8 ms on 2 MiB pages once faulted
+// (bench/prefault_probe.c, modes 2 and 3, three runs). With the large weights
+// on 4 KiB pages, bert_base ran in 254-312 ms at 1 thread and gpt2 in
+// 461-718; on huge pages 136-138 and 187-190, and their sessions were
+// created in 704-765 ms instead of 1043-1096 and 901-931 instead of
+// 1578-1915 (the two builds alternated per process, `onyx bench MODEL
+// --threads 1 --iters 10 --warmup 2` with the harness's inputs). An earlier
+// VM, where 4 KiB faults were cheaper than huge-page ones and TLB misses
+// cheap, had these on small pages (docs/PERFORMANCE.md, commit f8226eb).
 #pragma once
 
 #include <cstddef>
@@ -33,8 +29,8 @@ struct WeightBlock {
   std::shared_ptr<void> owner;  // unmaps (or keeps the chunk mapped) with the last holder
 };
 
-// A mapping of n bytes (page-aligned, uninitialised, not yet resident) on
-// 4 KiB pages, for one large weight. Under AddressSanitizer: heap memory of
+// A mapping of n bytes (2 MiB-aligned, uninitialised, not yet resident),
+// advised as huge pages, for one large weight. Under AddressSanitizer: heap memory of
 // n bytes, 64-byte aligned, so that overflows of it are caught.
 WeightBlock map_weight(size_t n);
 
