@@ -1,13 +1,13 @@
 // The machine's measured fp32 peak, so kernel benchmarks can report a
 // fraction of what this CPU can actually do (not a datasheet number: this VM
-// is shared and its clock moves with host load; the VMs seen so far either
-// lacked AVX-512 or ran a zmm FMA at the cost of two ymm ones, see
-// docs/PERFORMANCE.md).
+// is shared and its clock moves with host load, see docs/PERFORMANCE.md).
 //
 // The probe is a loop of independent FMAs on as many accumulators as the FMA
 // pipes need to stay full (latency 4 x 2 ports = 8 in flight; 12 used), with
-// the widest vectors the CPU has among 256-bit (AVX2+FMA) and 128-bit (SSE,
-// mul+add), run on `threads` threads at once; the best of 3.
+// the widest vectors the CPU has among 512-bit (AVX-512F), 256-bit
+// (AVX2+FMA) and 128-bit (SSE, mul+add), run on `threads` threads at once;
+// the best of 3. The VM of 2026-11-29 runs a zmm FMA at the rate of a ymm
+// one, so zmm doubles the peak there; earlier VMs did not (two ymm FMAs' time).
 //
 // Rates are per CPU-second (each thread's own CPU time, CLOCK_THREAD_CPUTIME_ID):
 // this 2-vCPU VM is shared by several agents and a wall-clock rate measures

@@ -3,8 +3,8 @@
 //
 // Expected values come from direct loops over the NCHW definition written
 // here, converted to blocks; OpTest runs the reference and the fast kernels.
-// The plain run uses the widest build the CPU has (AVX-512VL: up to 12
-// positions per dense step, 16 per depthwise one); tests/run_all.sh also runs
+// The plain run uses the widest build the CPU has (AVX-512: up to 16
+// positions per dense step, a zmm register each, and 16 per depthwise one); tests/run_all.sh also runs
 // this suite with ONYX_ISA=avx2 (6 and 8) and ONYX_ISA=scalar (the portable
 // row kernels), so every build is checked on the same widths.
 #include <algorithm>
@@ -121,7 +121,10 @@ TEST(Nchwc, DenseConvOddChannelsAndWidths) {
   k.N = 2;
   check(k, 9);
   k.N = 1;
-  for (int64_t w : {12, 13, 24, 26}) {  // whole 12-position steps, and 7-position ones
+  // Whole steps and uneven ones for each build's longest step: 6 (AVX2, and
+  // the portable build, which checks the same chunking) and 16 (AVX-512, one
+  // zmm per position: 17 as 9 + 8, 33 as 11 x 3, 47 as 16 + 16 + 15).
+  for (int64_t w : {12, 13, 16, 17, 24, 26, 32, 33, 47}) {
     k.W = w;
     check(k, static_cast<uint32_t>(40 + w));
   }

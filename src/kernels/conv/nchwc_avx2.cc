@@ -1,6 +1,7 @@
 // AVX2 + FMA build of the NCHWc convolution rows (nchwc_rows.inl): one ymm
 // register is one channel block.
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels/conv/nchwc.h"
 #include "ukernels/ymm_ops.h"

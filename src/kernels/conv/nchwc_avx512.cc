@@ -1,11 +1,13 @@
-// AVX-512VL build of the NCHWc convolution rows (nchwc_rows.inl): the AVX2
+// AVX-512 build of the NCHWc convolution rows (nchwc_rows.inl): the AVX2
 // operations on ymm registers (one register is one channel block, as the
 // layout's blocks of 8 want), compiled with AVX-512VL so the compiler has 32
-// of them. That is what it is for: 12-position dense steps and 16-position
-// depthwise steps without spills. zmm registers would need blocks of 16, and
-// on the measured Zen 5 VM a zmm FMA costs two ymm ones anyway
-// (docs/PERFORMANCE.md).
+// of them: 16-position depthwise steps without spills. A dense step's two
+// output blocks are one zmm register per position (Ops::Pair): one FMA on
+// 16 lanes where the ymm build does two on 8, up to 16 positions per step.
+// On the Zen 5 VM of 2026-11-29 a zmm FMA has the throughput of a ymm one
+// (an earlier VM ran it at half, and this build then kept to ymm).
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels/conv/nchwc.h"
 #include "ukernels/ymm_ops.h"
@@ -15,7 +17,24 @@ namespace onyx::nchwc {
 namespace {
 struct Ops : ukernel::avx2::YmmOps {
   static constexpr int kDwP = 16;   // depthwise step at stride 1: 16 accumulators
-  static constexpr int kMaxP = 12;  // dense step: 24 accumulators + 2 weights + the broadcast
+  static constexpr int kMaxP = 16;  // dense step: 16 zmm accumulators + the weights + the broadcast
+  // Output blocks 2j and 2j + 1 of one position: the low and high halves.
+  struct Pair {
+    using V = __m512;
+    static V zero() { return _mm512_setzero_ps(); }
+    static V load(const float* p) { return _mm512_loadu_ps(p); }
+    static V bcast(const float* p) { return _mm512_set1_ps(*p); }
+    static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    static V add(V a, V b) { return _mm512_add_ps(a, b); }
+    static V max0(V a) { return _mm512_maskz_max_ps(0xFFFF, a, _mm512_setzero_ps()); }
+    static V load_out(const float* lo, const float* hi) {
+      return _mm512_insertf32x8(_mm512_maskz_loadu_ps(0x00FF, lo), _mm256_loadu_ps(hi), 1);
+    }
+    static void store_out(float* lo, float* hi, V v) {
+      _mm256_storeu_ps(lo, _mm512_extractf32x8_ps(v, 0));
+      _mm256_storeu_ps(hi, _mm512_extractf32x8_ps(v, 1));
+    }
+  };
 };
 #include "kernels/conv/nchwc_rows.inl"
 #include "kernels/conv/winograd.inl"

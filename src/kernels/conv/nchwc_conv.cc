@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <vector>
+#include <type_traits>
 
 #include "base/resident.h"
 #include "cpu/features.h"

@@ -7,7 +7,8 @@
 // Include inside namespace onyx::nchwc after defining a struct `Ops` with:
 // V, zero(), load(p), store(p, v), bcast(p), fma(a, b, c) (a * b + c),
 // add(a, b), max0(a), and the step lengths kMaxP (dense) and kDwP
-// (depthwise, stride 1).
+// (depthwise, stride 1). Optionally `Ops::Pair`: a 16-float vector for the
+// two output blocks of a dense step (see BlockPair below).
 //
 // Dense kernel: P output positions x 2 output blocks = 2P accumulators. With
 // 16 ymm registers P <= 6 (12 accumulators, 2 weight vectors and the
@@ -16,6 +17,59 @@
 // tile. With 32 registers P <= 12: 24 FMAs per 14 loads, and half as many
 // passes over the weights per row. The reduction over C_in x KH x KW stays in
 // registers and nothing is packed at run time.
+
+// The vector a dense step keeps per output position: one block (V), or the
+// two blocks of a pair. The pair is two V's by default, each input value
+// broadcast once and multiplied into both; an Ops with 16-float registers
+// gives its own `Pair`, one register per position and one FMA where two V's
+// take two (the AVX-512 build: half the instructions for the same FLOPs).
+// Both have: V, zero(), load(w) (the step's 8 or 16 weights / bias values,
+// adjacent), bcast(x), fma, add, max0, and load_out(z0, z1) /
+// store_out(y0, y1, v) for the output rows of the two blocks.
+struct OneBlock {
+  using V = typename Ops::V;
+  static V zero() { return Ops::zero(); }
+  static V load(const float* p) { return Ops::load(p); }
+  static V bcast(const float* p) { return Ops::bcast(p); }
+  static V fma(const V& a, const V& b, const V& c) { return Ops::fma(a, b, c); }
+  static V add(const V& a, const V& b) { return Ops::add(a, b); }
+  static V max0(const V& a) { return Ops::max0(a); }
+  static V load_out(const float* z0, const float*) { return Ops::load(z0); }
+  static void store_out(float* y0, float*, const V& v) { Ops::store(y0, v); }
+};
+
+struct TwoVectors {
+  struct V {
+    typename Ops::V lo, hi;
+  };
+  static V zero() { return {Ops::zero(), Ops::zero()}; }
+  static V load(const float* p) { return {Ops::load(p), Ops::load(p + kBlock)}; }
+  static V bcast(const float* p) {
+    const typename Ops::V x = Ops::bcast(p);
+    return {x, x};
+  }
+  static V fma(const V& a, const V& b, const V& c) { return {Ops::fma(a.lo, b.lo, c.lo), Ops::fma(a.hi, b.hi, c.hi)}; }
+  static V add(const V& a, const V& b) { return {Ops::add(a.lo, b.lo), Ops::add(a.hi, b.hi)}; }
+  static V max0(const V& a) { return {Ops::max0(a.lo), Ops::max0(a.hi)}; }
+  static V load_out(const float* z0, const float* z1) { return {Ops::load(z0), Ops::load(z1)}; }
+  static void store_out(float* y0, float* y1, const V& v) {
+    Ops::store(y0, v.lo);
+    Ops::store(y1, v.hi);
+  }
+};
+
+template <typename O, typename = void>
+struct PairOf {
+  using type = TwoVectors;
+};
+template <typename O>
+struct PairOf<O, std::void_t<typename O::Pair>> {
+  using type = typename O::Pair;
+};
+using BlockPair = typename PairOf<Ops>::type;
+
+template <bool kTwo>
+using StepOps = std::conditional_t<kTwo, BlockPair, OneBlock>;
 
 // The reduction of conv_positions for an NCHW input read undilated with a
 // kernel width kKW and a stride kSW known at compile time (the RGB stems:
@@ -34,8 +88,8 @@
 // (3 -> 64, 7x7 stride 2) 1.15-1.18x.
 template <int P, bool kTwo, int kSW, int kKW>
 [[gnu::always_inline]] inline void nchw_fixed_taps(const RowArgs& a, int64_t oh, int64_t iw0, bool inside,
-                                                   typename Ops::V (&acc0)[P], typename Ops::V (&acc1)[P]) {
-  using V = typename Ops::V;
+                                                   typename StepOps<kTwo>::V (&acc)[P]) {
+  using S = StepOps<kTwo>;
   const ConvGeo& g = *a.g;
   constexpr int kSpan = (P - 1) * kSW + kKW;  // input values the step reads per row
   float seg[kSpan];
@@ -53,17 +107,11 @@ template <int P, bool kTwo, int kSW, int kKW>
       const float* wp = a.w + (kh * g.in_blocks + c) * kKW * 2 * kBlock;
 #pragma GCC unroll 8
       for (int kw = 0; kw < kKW; ++kw) {
-        const V w0 = Ops::load(wp + kw * 2 * kBlock);
-        V w1;
-        if constexpr (kTwo) w1 = Ops::load(wp + kw * 2 * kBlock + kBlock);
+        const typename S::V w = S::load(wp + kw * 2 * kBlock);
         const float* xk = xr + kw;
         asm("" : "+r"(xk));
-#pragma GCC unroll 12
-        for (int p = 0; p < P; ++p) {
-          const V xv = Ops::bcast(xk + p * kSW);
-          acc0[p] = Ops::fma(xv, w0, acc0[p]);
-          if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
-        }
+#pragma GCC unroll 16
+        for (int p = 0; p < P; ++p) acc[p] = S::fma(S::bcast(xk + p * kSW), w, acc[p]);
       }
     }
   }
@@ -73,15 +121,15 @@ template <int P, bool kTwo, int kSW, int kKW>
 // undilated, 3 or 7 wide); false, having done nothing, elsewhere.
 template <int P, bool kTwo, int kSW>
 [[gnu::always_inline]] inline bool nchw_fixed_width(const RowArgs& a, int64_t oh, int64_t iw0, bool inside,
-                                                    typename Ops::V (&acc0)[P], typename Ops::V (&acc1)[P]) {
+                                                    typename StepOps<kTwo>::V (&acc)[P]) {
   const ConvGeo& g = *a.g;
   if constexpr (kSW != 0) {
     if (g.DW == 1 && g.KW == 3) {
-      nchw_fixed_taps<P, kTwo, kSW, 3>(a, oh, iw0, inside, acc0, acc1);
+      nchw_fixed_taps<P, kTwo, kSW, 3>(a, oh, iw0, inside, acc);
       return true;
     }
     if (g.DW == 1 && g.KW == 7) {
-      nchw_fixed_taps<P, kTwo, kSW, 7>(a, oh, iw0, inside, acc0, acc1);
+      nchw_fixed_taps<P, kTwo, kSW, 7>(a, oh, iw0, inside, acc);
       return true;
     }
   }
@@ -96,17 +144,15 @@ template <int P, bool kTwo, int kSW>
 // positions' inputs are one pointer plus constant offsets, not P pointers.
 template <int P, bool kTwo, int kCin, int kSW>
 static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
-  using V = typename Ops::V;
+  using S = StepOps<kTwo>;
+  using SV = typename S::V;
   const ConvGeo& g = *a.g;
   const int64_t sw = kSW ? kSW : g.SW;
   const int64_t plane = g.H * g.W * kCin;  // floats per input channel block
-  V acc0[P], acc1[P];
-  const V b0 = Ops::load(a.bias), b1 = Ops::load(a.bias + kBlock);
-#pragma GCC unroll 12
-  for (int p = 0; p < P; ++p) {
-    acc0[p] = b0;
-    if constexpr (kTwo) acc1[p] = b1;
-  }
+  SV acc[P];
+  const SV b = S::load(a.bias);
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p) acc[p] = b;
   // The residual this step adds at its end, asked for now, while the
   // reduction runs. A residual block's input was last read several nodes
   // back and has left L2, and consecutive work items read it from different
@@ -126,7 +172,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   // Horizontally inside for every kernel column: the common case.
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
   if constexpr (kCin == 1) {
-    if (!nchw_fixed_width<P, kTwo, kSW>(a, oh, iw0, inside, acc0, acc1)) {
+    if (!nchw_fixed_width<P, kTwo, kSW>(a, oh, iw0, inside, acc)) {
       // NCHW input, any other geometry: a channel has one value per pixel, so
       // the reduction runs over (kh, c, kw) with the kernel row innermost: its
       // taps are adjacent in the input row and in the weights ([KH][C][KW][16]).
@@ -137,24 +183,16 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
           const float* xr = a.x + (c * g.H + ih) * g.W + iw0;
           const float* wp = a.w + (kh * g.in_blocks + c) * g.KW * 2 * kBlock;
           for (int64_t kw = 0; kw < g.KW; ++kw, wp += 2 * kBlock) {
-            const V w0 = Ops::load(wp);
-            V w1;
-            if constexpr (kTwo) w1 = Ops::load(wp + kBlock);
+            const SV w = S::load(wp);
             const int64_t koff = kw * g.DW;
             if (inside) {
-#pragma GCC unroll 12
-              for (int p = 0; p < P; ++p) {
-                const V xv = Ops::bcast(xr + koff + p * sw);
-                acc0[p] = Ops::fma(xv, w0, acc0[p]);
-                if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
-              }
+#pragma GCC unroll 16
+              for (int p = 0; p < P; ++p) acc[p] = S::fma(S::bcast(xr + koff + p * sw), w, acc[p]);
             } else {
-#pragma GCC unroll 12
+#pragma GCC unroll 16
               for (int p = 0; p < P; ++p) {
                 const int64_t iw = iw0 + p * sw + koff;
-                const V xv = Ops::bcast(iw >= 0 && iw < g.W ? xr + koff + p * sw : a.zeros);
-                acc0[p] = Ops::fma(xv, w0, acc0[p]);
-                if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
+                acc[p] = S::fma(S::bcast(iw >= 0 && iw < g.W ? xr + koff + p * sw : a.zeros), w, acc[p]);
               }
             }
           }
@@ -169,23 +207,18 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kCin * 2 * kBlock);
         if (P == 1 && inside) {
-          // One position (a 1x1 map, as in squeeze-excite blocks): 2 FMA
-          // chains would run at a quarter of the FMA rate, so the channels of
-          // a block rotate over 4 pairs of partial sums.
+          // One position (a 1x1 map, as in squeeze-excite blocks): one FMA
+          // chain would run at a quarter of the FMA rate, so the channels of
+          // a block rotate over 4 partial sums.
           const float* xb = xrow + (iw0 + kw * g.DW) * kCin;
-          V s0[4], s1[4];
+          SV part[4];
 #pragma GCC unroll 4
-          for (int j = 0; j < 4; ++j) s0[j] = s1[j] = Ops::zero();
+          for (int j = 0; j < 4; ++j) part[j] = S::zero();
           for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kCin, xb += plane) {
 #pragma GCC unroll 16
-            for (int c = 0; c < kCin; ++c) {
-              const V xv = Ops::bcast(xb + c);
-              s0[c & 3] = Ops::fma(xv, Ops::load(wp + c * 2 * kBlock), s0[c & 3]);
-              if constexpr (kTwo) s1[c & 3] = Ops::fma(xv, Ops::load(wp + c * 2 * kBlock + kBlock), s1[c & 3]);
-            }
+            for (int c = 0; c < kCin; ++c) part[c & 3] = S::fma(S::bcast(xb + c), S::load(wp + c * 2 * kBlock), part[c & 3]);
           }
-          acc0[0] = Ops::add(acc0[0], Ops::add(Ops::add(s0[0], s0[1]), Ops::add(s0[2], s0[3])));
-          if constexpr (kTwo) acc1[0] = Ops::add(acc1[0], Ops::add(Ops::add(s1[0], s1[1]), Ops::add(s1[2], s1[3])));
+          acc[0] = S::add(acc[0], S::add(S::add(part[0], part[1]), S::add(part[2], part[3])));
           continue;
         }
         if (inside) {
@@ -194,22 +227,16 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
           for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kCin, xb += plane) {
 #pragma GCC unroll 16
             for (int c = 0; c < kCin; ++c) {
-              const V w0 = Ops::load(wp + c * 2 * kBlock);
-              V w1;
-              if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
-#pragma GCC unroll 12
-              for (int p = 0; p < P; ++p) {
-                const V xv = Ops::bcast(xb + p * sw * kCin + c);
-                acc0[p] = Ops::fma(xv, w0, acc0[p]);
-                if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
-              }
+              const SV w = S::load(wp + c * 2 * kBlock);
+#pragma GCC unroll 16
+              for (int p = 0; p < P; ++p) acc[p] = S::fma(S::bcast(xb + p * sw * kCin + c), w, acc[p]);
             }
           }
           continue;
         }
         const float* xp[P];
         int64_t step[P];
-#pragma GCC unroll 12
+#pragma GCC unroll 16
         for (int p = 0; p < P; ++p) {
           const int64_t iw = iw0 + p * sw + kw * g.DW;
           const bool in = iw >= 0 && iw < g.W;
@@ -219,34 +246,24 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
         for (int64_t cb = 0; cb < g.in_blocks; ++cb) {
 #pragma GCC unroll 16
           for (int c = 0; c < kCin; ++c) {
-            const V w0 = Ops::load(wp + c * 2 * kBlock);
-            V w1;
-            if constexpr (kTwo) w1 = Ops::load(wp + c * 2 * kBlock + kBlock);
-#pragma GCC unroll 12
-            for (int p = 0; p < P; ++p) {
-              const V xv = Ops::bcast(xp[p] + c);
-              acc0[p] = Ops::fma(xv, w0, acc0[p]);
-              if constexpr (kTwo) acc1[p] = Ops::fma(xv, w1, acc1[p]);
-            }
+            const SV w = S::load(wp + c * 2 * kBlock);
+#pragma GCC unroll 16
+            for (int p = 0; p < P; ++p) acc[p] = S::fma(S::bcast(xp[p] + c), w, acc[p]);
           }
           wp += 2 * kBlock * kCin;
-#pragma GCC unroll 12
+#pragma GCC unroll 16
           for (int p = 0; p < P; ++p) xp[p] += step[p];
         }
       }
     }
   }
-#pragma GCC unroll 12
+  // Z is given for both blocks of a pair or for neither (NchwcConv::run).
+#pragma GCC unroll 16
   for (int p = 0; p < P; ++p) {
     const int64_t o = (ow0 + p) * kBlock;
-    if (a.z[0]) acc0[p] = Ops::add(acc0[p], Ops::load(a.z[0] + o));
-    if (a.relu) acc0[p] = Ops::max0(acc0[p]);
-    Ops::store(a.y[0] + o, acc0[p]);
-    if constexpr (kTwo) {
-      if (a.z[1]) acc1[p] = Ops::add(acc1[p], Ops::load(a.z[1] + o));
-      if (a.relu) acc1[p] = Ops::max0(acc1[p]);
-      Ops::store(a.y[1] + o, acc1[p]);
-    }
+    if (a.z[0]) acc[p] = S::add(acc[p], S::load_out(a.z[0] + o, kTwo ? a.z[1] + o : nullptr));
+    if (a.relu) acc[p] = S::max0(acc[p]);
+    S::store_out(a.y[0] + o, kTwo ? a.y[1] + o : nullptr, acc[p]);
   }
 }
 
@@ -260,6 +277,15 @@ static void conv_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
       case 10: return conv_positions<10, kTwo, kCin, kSW>(a, oh, ow0);
       case 11: return conv_positions<11, kTwo, kCin, kSW>(a, oh, ow0);
       case 12: return conv_positions<12, kTwo, kCin, kSW>(a, oh, ow0);
+      default: break;
+    }
+  }
+  if constexpr (Ops::kMaxP > 12) {
+    switch (p) {
+      case 13: return conv_positions<13, kTwo, kCin, kSW>(a, oh, ow0);
+      case 14: return conv_positions<14, kTwo, kCin, kSW>(a, oh, ow0);
+      case 15: return conv_positions<15, kTwo, kCin, kSW>(a, oh, ow0);
+      case 16: return conv_positions<16, kTwo, kCin, kSW>(a, oh, ow0);
       default: break;
     }
   }
