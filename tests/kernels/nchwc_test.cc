@@ -156,7 +156,10 @@ TEST(Nchwc, PointwiseConvRowChunks) {
   k.pads = {0, 0, 0, 0};
   k.C = 16;
   k.M = 24;
-  for (auto hw : {std::pair<int64_t, int64_t>{7, 7}, {7, 14}, {1, 1}, {5, 11}, {3, 24}, {2, 37}, {2, 8}}) {
+  // The map is one row of H x W pixels, cut into pieces of at most 48 and
+  // those into steps: 1 (the lone-position step), 2-16 positions per step.
+  for (auto hw : {std::pair<int64_t, int64_t>{7, 7}, {7, 14}, {1, 1}, {5, 11}, {3, 24}, {2, 37}, {2, 8}, {1, 3},
+                  {1, 9}, {1, 17}, {3, 7}}) {
     k.H = hw.first;
     k.W = hw.second;
     check(k, static_cast<uint32_t>(20 + k.H * k.W));
