@@ -52,22 +52,27 @@ void BM_NchwcConv(benchmark::State& st) {
     flops = 2.0 * static_cast<double>(C * k * k * out * out);
   } else {
     const ConvRowFn row = row_kernels(isa).conv;
+    // Pointwise: two pairs per call where the build has that step, as
+    // NchwcConv::run does (whole groups of four blocks only).
+    const ConvRowFn quad = k == 1 && s == 1 ? row_kernels(isa).conv_quad : nullptr;
     const int64_t pair_floats = k * k * Cb * kBlock * 2 * kBlock;
     std::vector<float> w(static_cast<size_t>(pairs * pair_floats), 0.25f), bias(static_cast<size_t>(pairs * 2 * kBlock), 0.f);
     for (auto _ : st) {
-      for (int64_t pr = 0; pr < pairs; ++pr) {
+      for (int64_t pr = 0; pr < pairs;) {
         RowArgs a{};
         a.g = &g;
         a.x = x.data();
         a.w = w.data() + pr * pair_floats;
         a.bias = bias.data() + pr * 2 * kBlock;
         a.zeros = zeros.data();
-        a.nb = 2 * pr + 1 < Mb ? 2 : 1;
+        a.nb = quad && 2 * pr + 3 < Mb ? 4 : 2 * pr + 1 < Mb ? 2 : 1;
+        a.w2 = a.nb == 4 ? a.w + pair_floats : nullptr;
         a.relu = true;
         for (int64_t oh = 0; oh < out; ++oh) {
           for (int j = 0; j < a.nb; ++j) a.y[j] = y.data() + ((2 * pr + j) * out + oh) * out * kBlock;
-          row(a, oh, 0, out);
+          (a.nb == 4 ? quad : row)(a, oh, 0, out);
         }
+        pr += a.nb == 4 ? 2 : 1;
       }
       benchmark::DoNotOptimize(y.data());
     }

@@ -154,15 +154,29 @@ TEST(Nchwc, PointwiseConvRowChunks) {
   Case k;
   k.KH = k.KW = 1;
   k.pads = {0, 0, 0, 0};
-  k.C = 16;
-  k.M = 24;
+  k.C = 20;
   // The map is one row of H x W pixels, cut into pieces of at most 48 and
-  // those into steps: 1 (the lone-position step), 2-16 positions per step.
-  for (auto hw : {std::pair<int64_t, int64_t>{7, 7}, {7, 14}, {1, 1}, {5, 11}, {3, 24}, {2, 37}, {2, 8}, {1, 3},
-                  {1, 9}, {1, 17}, {3, 7}}) {
-    k.H = hw.first;
-    k.W = hw.second;
-    check(k, static_cast<uint32_t>(20 + k.H * k.W));
+  // those into steps: 1 (the lone-position step), 2-16 positions per step
+  // for one block pair, 2-14 for two (AVX-512 and the portable build). 24
+  // channels are a pair and a lone block (no two-pair step); 40 a group of
+  // two pairs and a lone block; 64 two groups.
+  uint32_t seed = 20;
+  for (int64_t m : {24, 40, 64}) {
+    k.M = m;
+    for (auto hw : {std::pair<int64_t, int64_t>{7, 7}, {7, 14}, {1, 1}, {5, 11}, {3, 24}, {2, 37}, {2, 8}, {1, 3},
+                    {1, 9}, {1, 17}, {3, 7}}) {
+      k.H = hw.first;
+      k.W = hw.second;
+      check(k, seed++);
+    }
+  }
+  // The residual, ReLU in the step, HardSwish on the rows after it.
+  k.residual = true;
+  k.H = 5;
+  k.W = 11;
+  for (const char* act : {"Relu", "HardSwish"}) {
+    k.act = act;
+    check(k, seed++);
   }
 }
 

@@ -56,14 +56,19 @@ struct ConvGeo {
 // y[b], z[b] (z may be null): rows of the output / residual block b, [OW][8].
 // bias: 16 floats (zero where absent). Out-of-image taps read `zeros` (8
 // floats). Only ReLU is applied here; other activations run on the row after.
+//
+// Two pairs at once (RowKernels::conv_quad, pointwise only): w2 is the
+// second pair's packed weights, bias 32 floats, y[0..3] / z[0..3] the four
+// blocks' rows, nb 4.
 struct RowArgs {
   const ConvGeo* g;
   const float* x;
   const float* w;
+  const float* w2;
   const float* bias;
   const float* zeros;
-  float* y[2];
-  const float* z[2];
+  float* y[4];
+  const float* z[4];
   int nb;
   bool relu;
   bool nchw_input;
@@ -126,6 +131,9 @@ struct RowKernels {
   DwRowFn dw;
   PoolRowFn max_pool;
   WinoTileRowFn wino_input, wino_output;
+  // Pointwise rows two block pairs at a time; null in a build without it
+  // (AVX2: 16 registers hold too few positions of four blocks).
+  ConvRowFn conv_quad;
 };
 // The build for `isa`, which must be supported here (cpu/features.h).
 const RowKernels& row_kernels(Isa isa);

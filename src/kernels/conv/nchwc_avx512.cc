@@ -8,6 +8,7 @@
 // (an earlier VM ran it at half, and this build then kept to ymm).
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/conv/nchwc.h"
 #include "ukernels/ymm_ops.h"
@@ -18,6 +19,7 @@ namespace {
 struct Ops : ukernel::avx2::YmmOps {
   static constexpr int kDwP = 16;   // depthwise step at stride 1: 16 accumulators
   static constexpr int kMaxP = 16;  // dense step: 16 zmm accumulators + the weights + the broadcast
+  static constexpr int kQuadP = 14;  // two-pair pointwise step: 28 zmm accumulators + 2 weights + the broadcast
   // Output blocks 2j and 2j + 1 of one position: the low and high halves.
   struct Pair {
     using V = __m512;
@@ -41,6 +43,6 @@ struct Ops : ukernel::avx2::YmmOps {
 }  // namespace
 
 extern const RowKernels kRowsAvx512{conv_row_impl, dw_row_impl, max_pool_row_impl, wino_input_impl,
-                                   wino_output_impl};
+                                   wino_output_impl, conv_quad_row_impl};
 
 }  // namespace onyx::nchwc

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 #include <type_traits>
+#include <utility>
 
 #include "base/resident.h"
 #include "cpu/features.h"
@@ -31,6 +32,7 @@ namespace {
 struct Ops {
   static constexpr int kDwP = 8;  // the AVX2 build's steps, so that it checks the same chunking
   static constexpr int kMaxP = 6;
+  static constexpr int kQuadP = 6;  // checks the two-pair pointwise step (AVX-512 builds it with 14)
   struct V {
     float v[kBlock];
   };
@@ -83,7 +85,7 @@ struct Ops {
 
 extern const RowKernels kRowsAvx2, kRowsAvx512;
 extern const RowKernels kRowsPortable{conv_row_impl, dw_row_impl, max_pool_row_impl, wino_input_impl,
-                                      wino_output_impl};
+                                      wino_output_impl, conv_quad_row_impl};
 
 const RowKernels& row_kernels(Isa isa) {
   static const RowKernels* const builds[] = {&kRowsPortable, &kRowsAvx2, &kRowsAvx512};
@@ -489,11 +491,16 @@ class NchwcConvFast final : public Kernel {
     }
     // Work items: (image, block pair, row or row chunk). A pointwise row is
     // cut into pieces of about 48 pixels of equal size (49 as 25 + 24, not
-    // 48 + 1: a lone pixel runs latency-bound).
+    // 48 + 1: a lone pixel runs latency-bound). Where the build has two-pair
+    // pointwise steps (RowKernels::conv_quad), an item covers two pairs
+    // (a "group"); a group of fewer than four whole blocks (the last one,
+    // when the block count is not a multiple of 4) runs its pairs one by one.
     const int64_t per_row = pointwise ? (geo.OW + 47) / 48 : 1;
     const int64_t chunk = (geo.OW + per_row - 1) / per_row, rows = geo.OH * per_row;
     const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * (nchw ? 1 : kBlock);
-    const int64_t work = chunk * pair_floats;  // multiply-adds per item / 8
+    const bool quad = rows_.conv_quad && pointwise && !nchw && pairs >= 2;
+    const int64_t per_group = quad ? 2 : 1, groups = (pairs + per_group - 1) / per_group;
+    const int64_t work = chunk * pair_floats * per_group;  // multiply-adds per item / 8
     // Item order. Block-pair major (consecutive items share a pair) keeps a
     // pair's packed weights in L2 while the whole input streams past once per
     // pair: right for large weights on small maps (resnet50's layer4). Where
@@ -506,31 +513,42 @@ class NchwcConvFast final : public Kernel {
     constexpr int64_t kPosMajorMaxWeightBytes = 512 * 1024;
     const int64_t all_w = pairs * pair_floats, in_floats = Cb * in_plane;
     const bool pos_major = all_w * static_cast<int64_t>(sizeof(float)) <= kPosMajorMaxWeightBytes && all_w < in_floats;
-    parallel_for(pool, N * pairs * rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, work)),
+    parallel_for(pool, N * groups * rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, work)),
                  [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
-        const int64_t n = i / (pairs * rows), in_image = i % (pairs * rows);
-        const int64_t pr = pos_major ? in_image % pairs : in_image / rows;
-        const int64_t r = pos_major ? in_image / pairs : in_image % rows;
+        const int64_t n = i / (groups * rows), in_image = i % (groups * rows);
+        const int64_t gr = pos_major ? in_image % groups : in_image / rows;
+        const int64_t r = pos_major ? in_image / groups : in_image % rows;
         const int64_t oh = r / per_row, ow0 = (r % per_row) * chunk, ow1 = std::min(geo.OW, ow0 + chunk);
-        const int nb = 2 * pr + 1 < Mb ? 2 : 1;
-        nchwc::RowArgs a{};
-        a.g = &geo;
-        a.x = xp + n * Cb * in_plane;
-        a.w = packed + pr * pair_floats;
-        a.bias = bias + pr * 2 * kBlock;
-        a.zeros = zeros;
-        a.nb = nb;
-        a.relu = relu;
-        a.nchw_input = nchw;
-        for (int j = 0; j < nb; ++j) {
-          const int64_t off = (n * Mb + 2 * pr + j) * out_plane + oh * geo.OW * kBlock;
-          a.y[j] = yp + off;
-          a.z[j] = zp ? zp + off : nullptr;
+        auto args = [&](int64_t pr, int nb) {
+          nchwc::RowArgs a{};
+          a.g = &geo;
+          a.x = xp + n * Cb * in_plane;
+          a.w = packed + pr * pair_floats;
+          a.w2 = nb == 4 ? a.w + pair_floats : nullptr;
+          a.bias = bias + pr * 2 * kBlock;
+          a.zeros = zeros;
+          a.nb = nb;
+          a.relu = relu;
+          a.nchw_input = nchw;
+          for (int j = 0; j < nb; ++j) {
+            const int64_t off = (n * Mb + 2 * pr + j) * out_plane + oh * geo.OW * kBlock;
+            a.y[j] = yp + off;
+            a.z[j] = zp ? zp + off : nullptr;
+          }
+          return a;
+        };
+        const int64_t pr0 = gr * per_group;
+        if (quad && 2 * pr0 + 3 < Mb) {
+          rows_.conv_quad(args(pr0, 4), oh, ow0, ow1);
+        } else {
+          for (int64_t pr = pr0; pr < std::min(pairs, pr0 + per_group); ++pr)
+            rows_.conv(args(pr, 2 * pr + 1 < Mb ? 2 : 1), oh, ow0, ow1);
         }
-        rows_.conv(a, oh, ow0, ow1);
         if (other_act)
-          for (int j = 0; j < nb; ++j) ukernel::apply_activation(a.y[j] + ow0 * kBlock, (ow1 - ow0) * kBlock, conv_.epi);
+          for (int64_t b = 2 * pr0; b < std::min(Mb, 2 * (pr0 + per_group)); ++b)
+            ukernel::apply_activation(yp + (n * Mb + b) * out_plane + oh * geo.OW * kBlock + ow0 * kBlock,
+                                      (ow1 - ow0) * kBlock, conv_.epi);
       }
     });
   }
