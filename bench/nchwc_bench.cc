@@ -52,9 +52,9 @@ void BM_NchwcConv(benchmark::State& st) {
     flops = 2.0 * static_cast<double>(C * k * k * out * out);
   } else {
     const ConvRowFn row = row_kernels(isa).conv;
-    // Pointwise: two pairs per call where the build has that step, as
-    // NchwcConv::run does (whole groups of four blocks only).
-    const ConvRowFn quad = k == 1 && s == 1 ? row_kernels(isa).conv_quad : nullptr;
+    // Two pairs per call where the build has that step, as NchwcConv::run
+    // does (whole groups of four blocks only).
+    const ConvRowFn quad = row_kernels(isa).conv_quad;
     const int64_t pair_floats = k * k * Cb * kBlock * 2 * kBlock;
     std::vector<float> w(static_cast<size_t>(pairs * pair_floats), 0.25f), bias(static_cast<size_t>(pairs * 2 * kBlock), 0.f);
     for (auto _ : st) {

@@ -112,42 +112,58 @@ void check(const Case& k, uint32_t seed, bool constant_w = true) {
   t.output("Y", want).tolerance(1e-4, 1e-4).run();
 }
 
+// Each dense case runs with 20 output channels (a block pair and a lone
+// block: one pair per step) and 40 (a group of two pairs, which AVX-512 and
+// the portable build run two pairs per step, and a lone block).
 TEST(Nchwc, DenseConvOddChannelsAndWidths) {
-  Case k;  // 12 -> 20 channels: a partial input block, a block pair and a lone block
-  check(k, 1);
-  k.W = 1;  // every position is a border
-  check(k, 5);
-  k.W = 29;  // 29 positions: chunks of 5 and 6, or of 9 and 10
-  k.N = 2;
-  check(k, 9);
-  k.N = 1;
-  // Whole steps and uneven ones for each build's longest step: 6 (AVX2, and
-  // the portable build, which checks the same chunking) and 16 (AVX-512, one
-  // zmm per position: 17 as 9 + 8, 33 as 11 x 3, 47 as 16 + 16 + 15).
-  for (int64_t w : {12, 13, 16, 17, 24, 26, 32, 33, 47}) {
-    k.W = w;
-    check(k, static_cast<uint32_t>(40 + w));
+  uint32_t seed = 1;
+  for (int64_t m : {20, 40}) {
+    Case k;  // 12 input channels: a partial input block
+    k.M = m;
+    check(k, seed++);
+    k.W = 1;  // every position is a border
+    check(k, seed++);
+    k.W = 29;  // 29 positions: chunks of 5 and 6, or of 9 and 10
+    k.N = 2;
+    check(k, seed++);
+    k.N = 1;
+    // Whole steps and uneven ones for each build's longest step: 6 (AVX2,
+    // and the portable build, which checks the same chunking), 16 (AVX-512,
+    // one zmm per position: 17 as 9 + 8, 33 as 11 x 3, 47 as 16 + 16 + 15)
+    // and 14 for two pairs (AVX-512; 6 in the portable build).
+    for (int64_t w : {7, 12, 13, 14, 15, 16, 17, 24, 26, 28, 32, 33, 47}) {
+      k.W = w;
+      check(k, seed++);
+    }
   }
 }
 
 TEST(Nchwc, DenseConvStridesDilationsAsymmetricPads) {
-  Case k;
-  k.strides = {2, 2};
-  check(k, 11);
-  k.strides = {1, 2};
-  k.dilations = {2, 1};
-  k.pads = {2, 0, 1, 3};
-  check(k, 13);
-  k.KH = 1;  // 1x1 with strides: the pixels read are gathered into a dense map first
-  k.KW = 1;
-  k.pads = {0, 0, 0, 0};
-  k.dilations = {1, 1};
-  k.strides = {2, 2};
-  check(k, 15);
-  k.strides = {1, 3};
-  k.N = 2;
-  k.residual = true;
-  check(k, 17);
+  uint32_t seed = 11;
+  for (int64_t m : {20, 40}) {
+    Case k;
+    k.M = m;
+    k.strides = {2, 2};
+    check(k, seed++);
+    k.strides = {1, 2};
+    k.dilations = {2, 1};
+    k.pads = {2, 0, 1, 3};
+    check(k, seed++);
+    k.strides = {1, 3};  // stride 3: the general stride
+    k.W = 31;
+    check(k, seed++);
+    k.W = 13;
+    k.KH = 1;  // 1x1 with strides: the pixels read are gathered into a dense map first
+    k.KW = 1;
+    k.pads = {0, 0, 0, 0};
+    k.dilations = {1, 1};
+    k.strides = {2, 2};
+    check(k, seed++);
+    k.strides = {1, 3};
+    k.N = 2;
+    k.residual = true;
+    check(k, seed++);
+  }
 }
 
 TEST(Nchwc, PointwiseConvRowChunks) {
@@ -232,13 +248,17 @@ TEST(Nchwc, NchwInputEveryWidthAndBorder) {
 }
 
 TEST(Nchwc, ResidualAndActivations) {
-  Case k;
-  k.residual = true;
-  k.act = "Relu";
-  check(k, 31);
-  k.act = "HardSwish";  // applied on the row after the kernel
-  k.bias = false;
-  check(k, 33);
+  uint32_t seed = 31;
+  for (int64_t m : {20, 40}) {  // one pair per step, and two
+    Case k;
+    k.M = m;
+    k.residual = true;
+    k.act = "Relu";
+    check(k, seed++);
+    k.act = "HardSwish";  // applied on the row after the kernel
+    k.bias = false;
+    check(k, seed++);
+  }
 }
 
 TEST(Nchwc, WeightsComputedAtRunTimeArePackedPerRun) {
