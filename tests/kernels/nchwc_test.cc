@@ -214,17 +214,27 @@ TEST(Nchwc, NchwInputStemConv) {
   k.residual = true;
   check(k, 27);
   check(k, 29, /*constant_w=*/false);
+  k.M = 64;  // two groups of two pairs
+  k.act = "Relu";
+  check(k, 30);
+  k.act = "HardSwish";
+  k.KH = k.KW = 7;
+  k.strides = {2, 2};
+  k.pads = {3, 3, 3, 3};
+  check(k, 32);
 }
 
 TEST(Nchwc, NchwInputEveryWidthAndBorder) {
   // 3x3 and 7x7 at strides 1 and 2 take the unrolled taps (nchw_fixed_taps),
   // their border steps a zero-padded copy of the row span; 5x5, a dilated
   // 3x3 and stride 3 keep the general loop. Widths from a lone position to
-  // several steps, symmetric and lopsided pads, a block pair and a lone block.
+  // several steps, symmetric and lopsided pads. 40 output channels: a group
+  // of two pairs (one step for both on AVX-512 and in the portable build)
+  // and a lone block.
   Case k;
   k.nchw_input = true;
   k.C = 3;
-  k.M = 24;
+  k.M = 40;
   k.H = 7;
   uint32_t seed = 100;
   for (int64_t kw : {3, 7, 5})

@@ -57,7 +57,7 @@ struct ConvGeo {
 // bias: 16 floats (zero where absent). Out-of-image taps read `zeros` (8
 // floats). Only ReLU is applied here; other activations run on the row after.
 //
-// Two pairs at once (RowKernels::conv_quad, blocked input only): w2 is the
+// Two pairs at once (RowKernels::conv_quad): w2 is the
 // second pair's packed weights, bias 32 floats, y[0..3] / z[0..3] the four
 // blocks' rows, nb 4.
 struct RowArgs {
@@ -131,8 +131,8 @@ struct RowKernels {
   DwRowFn dw;
   PoolRowFn max_pool;
   WinoTileRowFn wino_input, wino_output;
-  // Rows of a dense convolution on a blocked input, two block pairs at a
-  // time; null in a build without it (AVX2: 16 registers hold too few
+  // Rows of a dense convolution, two block pairs at a time; null in a
+  // build without it (AVX2: 16 registers hold too few
   // positions of four blocks).
   ConvRowFn conv_quad;
 };

@@ -492,14 +492,13 @@ class NchwcConvFast final : public Kernel {
     // Work items: (image, block pair, row or row chunk). A pointwise row is
     // cut into pieces of about 48 pixels of equal size (49 as 25 + 24, not
     // 48 + 1: a lone pixel runs latency-bound). Where the build has two-pair
-    // steps (RowKernels::conv_quad) and the input is blocked, an item covers
-    // two pairs (a "group"); a group of fewer than four whole blocks (the
-    // last one, when the block count is not a multiple of 4) runs its pairs
-    // one by one.
+    // steps (RowKernels::conv_quad), an item covers two pairs (a "group");
+    // a group of fewer than four whole blocks (the last one, when the block
+    // count is not a multiple of 4) runs its pairs one by one.
     const int64_t per_row = pointwise ? (geo.OW + 47) / 48 : 1;
     const int64_t chunk = (geo.OW + per_row - 1) / per_row, rows = geo.OH * per_row;
     const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * (nchw ? 1 : kBlock);
-    const bool quad = rows_.conv_quad && !nchw && pairs >= 2;
+    const bool quad = rows_.conv_quad && pairs >= 2;
     const int64_t per_group = quad ? 2 : 1, groups = (pairs + per_group - 1) / per_group;
     const int64_t work = chunk * pair_floats * per_group;  // multiply-adds per item / 8
     // Item order. Block-pair major (consecutive items share a pair) keeps a

@@ -404,9 +404,49 @@ static void pointwise_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) 
   }
 }
 
-// Any dense geometry on a blocked input, two block pairs per step: the
-// reduction of conv_positions (kCin = 8) with two pair vectors per
-// position. Besides the loads it halves, it doubles the FMA chains of a
+// nchw_fixed_taps for two block pairs (the RGB stems with 64 output
+// channels or more): each broadcast input value feeds both pairs' vectors.
+// The pairs' weights are pair_step floats apart, at the same offsets.
+template <int P, int kSW, int kKW>
+[[gnu::always_inline]] inline void nchw_fixed_taps_quad(const RowArgs& a, int64_t oh, int64_t iw0, bool inside,
+                                                        typename BlockPair::V (&acc0)[P],
+                                                        typename BlockPair::V (&acc1)[P]) {
+  using S = BlockPair;
+  const ConvGeo& g = *a.g;
+  const int64_t pair_step = a.w2 - a.w;
+  constexpr int kSpan = (P - 1) * kSW + kKW;
+  float seg[kSpan];
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+    if (ih < 0 || ih >= g.H) continue;
+    for (int64_t c = 0; c < g.in_blocks; ++c) {
+      const float* row = a.x + (c * g.H + ih) * g.W;
+      if (!inside)
+        for (int i = 0; i < kSpan; ++i) {
+          const int64_t iw = iw0 + i;
+          seg[i] = iw >= 0 && iw < g.W ? row[iw] : 0.f;
+        }
+      const float* xr = inside ? row + iw0 : seg;
+      const float* wp = a.w + (kh * g.in_blocks + c) * kKW * 2 * kBlock;
+#pragma GCC unroll 8
+      for (int kw = 0; kw < kKW; ++kw) {
+        const typename S::V w0 = S::load(wp + kw * 2 * kBlock), w1 = S::load(wp + pair_step + kw * 2 * kBlock);
+        const float* xk = xr + kw;
+        asm("" : "+r"(xk));  // as in nchw_fixed_taps
+#pragma GCC unroll 16
+        for (int p = 0; p < P; ++p) {
+          const typename S::V xv = S::bcast(xk + p * kSW);
+          acc0[p] = S::fma(xv, w0, acc0[p]);
+          acc1[p] = S::fma(xv, w1, acc1[p]);
+        }
+      }
+    }
+  }
+}
+
+// Any dense geometry on a blocked input, or an unrolled stem on an NCHW
+// one, two block pairs per step: the reduction of conv_positions with two
+// pair vectors per position. Besides the loads it halves, it doubles the FMA chains of a
 // short step: a 7-wide map (resnet50's layer4) is one step of 7 positions,
 // 7 chains for one pair (latency-bound below 8) and 14 for two.
 template <int P, int kSW>
@@ -433,6 +473,13 @@ static void conv_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   const int64_t iw0 = ow0 * g.SW - g.PL;
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
   const int64_t pair_step = a.w2 - a.w;
+  if (a.nchw_input) {
+    // Only the geometries nchw_fixed_taps unrolls come here (conv_quad_row_impl).
+    if constexpr (kSW == 1 || kSW == 2) {
+      if (g.KW == 3) nchw_fixed_taps_quad<P, kSW, 3>(a, oh, iw0, inside, acc0, acc1);
+      else nchw_fixed_taps_quad<P, kSW, 7>(a, oh, iw0, inside, acc0, acc1);
+    }
+  } else
   for (int64_t kh = 0; kh < g.KH; ++kh) {
     const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
     if (ih < 0 || ih >= g.H) continue;
@@ -490,17 +537,22 @@ static void conv_quad_step(std::integer_sequence<int, I...>, const RowArgs& a, i
   (void)((p == I + 2 && (conv_quad_positions<I + 2, kSW>(a, oh, ow0), true)) || ...);
 }
 
-// [ow0, ow1) of a row of a dense convolution on a blocked input for two
-// block pairs, in steps of at most kQuadP positions of even size (as
-// conv_row_impl). A lone position (a 1x1 map, or a row of one) runs
-// conv_row_impl once per pair: one position has no second chain to gain.
+// [ow0, ow1) of a row of a dense convolution for two block pairs, in steps
+// of at most kQuadP positions of even size (as conv_row_impl). A lone
+// position (a 1x1 map, or a row of one) runs conv_row_impl once per pair:
+// one position has no second chain to gain; so does an NCHW input other
+// than the unrolled stems.
 static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1);
 
 [[maybe_unused]] static void conv_quad_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) {
   if constexpr (Ops::kQuadP > 1) {
     const int64_t len = ow1 - ow0;
     if (len <= 0) return;
-    if (len == 1) {
+    const ConvGeo& g = *a.g;
+    // An NCHW input of a geometry nchw_fixed_taps does not unroll takes the
+    // general loop.
+    const bool nchw_general = a.nchw_input && !(g.DW == 1 && (g.KW == 3 || g.KW == 7) && (g.SW == 1 || g.SW == 2));
+    if (len == 1 || nchw_general) {
       RowArgs b = a;
       b.nb = 2;
       conv_row_impl(b, oh, ow0, ow1);
@@ -513,8 +565,7 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
       conv_row_impl(b, oh, ow0, ow1);
       return;
     }
-    const ConvGeo& g = *a.g;
-    const bool pointwise = g.KH == 1 && g.KW == 1 && g.SW == 1 && g.PL == 0 && g.SH == 1 && g.PT == 0;
+    const bool pointwise = !a.nchw_input && g.KH == 1 && g.KW == 1 && g.SW == 1 && g.PL == 0 && g.SH == 1 && g.PT == 0;
     constexpr auto kSteps = std::make_integer_sequence<int, (Ops::kQuadP > 1 ? Ops::kQuadP - 1 : 0)>{};
     const int64_t chunks = (len + Ops::kQuadP - 1) / Ops::kQuadP, base = len / chunks, extra = len % chunks;
     int64_t ow = ow0;
