@@ -57,9 +57,8 @@ struct ConvGeo {
 // bias: 16 floats (zero where absent). Out-of-image taps read `zeros` (8
 // floats). Only ReLU is applied here; other activations run on the row after.
 //
-// Two pairs at once (RowKernels::conv_quad): w2 is the
-// second pair's packed weights, bias 32 floats, y[0..3] / z[0..3] the four
-// blocks' rows, nb 4.
+// Two pairs at once (RowKernels::conv_quad): w2 is the second pair's packed
+// weights, bias 32 floats, y[0..3] / z[0..3] the four blocks' rows, nb 4.
 struct RowArgs {
   const ConvGeo* g;
   const float* x;
@@ -132,8 +131,8 @@ struct RowKernels {
   PoolRowFn max_pool;
   WinoTileRowFn wino_input, wino_output;
   // Rows of a dense convolution, two block pairs at a time; null in a
-  // build without it (AVX2: 16 registers hold too few
-  // positions of four blocks).
+  // build without it (AVX2: 16 registers hold too few positions of four
+  // blocks).
   ConvRowFn conv_quad;
 };
 // The build for `isa`, which must be supported here (cpu/features.h).

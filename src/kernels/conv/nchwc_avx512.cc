@@ -3,9 +3,10 @@
 // layout's blocks of 8 want), compiled with AVX-512VL so the compiler has 32
 // of them: 16-position depthwise steps without spills. A dense step's two
 // output blocks are one zmm register per position (Ops::Pair): one FMA on
-// 16 lanes where the ymm build does two on 8, up to 16 positions per step.
-// On the Zen 5 VM of 2026-11-29 a zmm FMA has the throughput of a ymm one
-// (an earlier VM ran it at half, and this build then kept to ymm).
+// 16 lanes where the ymm build does two on 8, up to 16 positions per step,
+// or two pairs (four blocks) of up to 14 positions (RowKernels::conv_quad).
+// On the Zen 5 VM of 2026-11-29 a zmm FMA issues at the rate of a ymm one
+// (an earlier VM ran it at half that, and this build then kept to ymm).
 #include <algorithm>
 #include <type_traits>
 #include <utility>
@@ -19,7 +20,7 @@ namespace {
 struct Ops : ukernel::avx2::YmmOps {
   static constexpr int kDwP = 16;   // depthwise step at stride 1: 16 accumulators
   static constexpr int kMaxP = 16;  // dense step: 16 zmm accumulators + the weights + the broadcast
-  static constexpr int kQuadP = 14;  // two-pair pointwise step: 28 zmm accumulators + 2 weights + the broadcast
+  static constexpr int kQuadP = 14;  // two-pair step: 28 zmm accumulators + 2 weights + the broadcast
   // Output blocks 2j and 2j + 1 of one position: the low and high halves.
   struct Pair {
     using V = __m512;

@@ -8,9 +8,9 @@
 // convolution, and the layout pass's tests check whole graphs against NCHW.
 #include <algorithm>
 #include <cstring>
-#include <vector>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "base/resident.h"
 #include "cpu/features.h"
@@ -32,7 +32,7 @@ namespace {
 struct Ops {
   static constexpr int kDwP = 8;  // the AVX2 build's steps, so that it checks the same chunking
   static constexpr int kMaxP = 6;
-  static constexpr int kQuadP = 6;  // checks the two-pair pointwise step (AVX-512 builds it with 14)
+  static constexpr int kQuadP = 6;  // checks the two-pair step (the AVX-512 build's takes 14)
   struct V {
     float v[kBlock];
   };

@@ -9,14 +9,16 @@
 // add(a, b), max0(a), and the step lengths kMaxP (dense) and kDwP
 // (depthwise, stride 1). Optionally `Ops::Pair`: a 16-float vector for the
 // two output blocks of a dense step (see BlockPair below); kQuadP, the most
-// positions of a two-pair pointwise step (0: none, conv_quad is null).
+// positions of a two-pair step (0: none; conv_quad_row_impl does nothing
+// and the build's RowKernels::conv_quad is null).
 //
 // Dense kernel: P output positions x 2 output blocks = 2P accumulators. With
 // 16 ymm registers P <= 6 (12 accumulators, 2 weight vectors and the
 // broadcast: 15 of 16); each step over an input channel broadcasts P input
 // values and loads 16 weights, the same 12 FMAs per 8 loads as the 6x16 SGEMM
-// tile. With 32 registers P <= 12: 24 FMAs per 14 loads, and half as many
-// passes over the weights per row. The reduction over C_in x KH x KW stays in
+// tile. With 32 registers (the AVX-512 build) a pair is one zmm register
+// (BlockPair below) and P <= 16; a step over two pairs (conv_quad) takes
+// P <= 14, 28 FMAs per 16 loads. The reduction over C_in x KH x KW stays in
 // registers and nothing is packed at run time.
 
 // The vector a dense step keeps per output position: one block (V), or the
@@ -71,6 +73,40 @@ using BlockPair = typename PairOf<Ops>::type;
 
 template <bool kTwo>
 using StepOps = std::conditional_t<kTwo, BlockPair, OneBlock>;
+
+// The residual a step of P positions adds at its end (blocks [0, blocks)
+// of a.z), asked for now, while the reduction runs. A residual block's
+// input was last read several nodes back and has left L2, and consecutive
+// work items read it from different channel blocks (one plane apart), more
+// streams than the hardware prefetchers follow: resnet50's layer1 1x1
+// expansions (64 -> 256 on 56x56, Z 3.2 MB) waited on it at every step.
+// With this they ran 1.06-1.13x faster, the whole model ~1% (one session,
+// alternated per run, 30 runs each at 1 and 40 at 2 threads).
+template <int P>
+[[gnu::always_inline]] inline void prefetch_residual(const RowArgs& a, int64_t ow0, int blocks) {
+  for (int j = 0; j < blocks; ++j) {
+    if (!a.z[j]) continue;
+    const char* zc = reinterpret_cast<const char*>(a.z[j] + ow0 * kBlock);
+    constexpr int kLines = (P * kBlock * static_cast<int>(sizeof(float)) + 63) / 64 + 1;  // + 1: Z may straddle lines
+#pragma GCC unroll 8
+    for (int l = 0; l < kLines; ++l) __builtin_prefetch(zc + l * 64, 0, 3);
+  }
+}
+
+// The end of a dense step: the residual of output blocks (b, b + 1) (Z is
+// given for all blocks of a call or for none, NchwcConv::run), ReLU, and the
+// store. S: OneBlock (block b only) or BlockPair.
+template <typename S, int P>
+[[gnu::always_inline]] inline void finish_step(const RowArgs& a, int64_t ow0, int b, typename S::V (&acc)[P]) {
+  constexpr bool kTwo = std::is_same_v<S, BlockPair>;
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p) {
+    const int64_t o = (ow0 + p) * kBlock;
+    if (a.z[b]) acc[p] = S::add(acc[p], S::load_out(a.z[b] + o, kTwo ? a.z[b + 1] + o : nullptr));
+    if (a.relu) acc[p] = S::max0(acc[p]);
+    S::store_out(a.y[b] + o, kTwo ? a.y[b + 1] + o : nullptr, acc[p]);
+  }
+}
 
 // The reduction of conv_positions for an NCHW input read undilated with a
 // kernel width kKW and a stride kSW known at compile time (the RGB stems:
@@ -154,21 +190,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   const SV b = S::load(a.bias);
 #pragma GCC unroll 16
   for (int p = 0; p < P; ++p) acc[p] = b;
-  // The residual this step adds at its end, asked for now, while the
-  // reduction runs. A residual block's input was last read several nodes
-  // back and has left L2, and consecutive work items read it from different
-  // channel blocks (one plane apart), more streams than the hardware
-  // prefetchers follow: resnet50's layer1 1x1 expansions (64 -> 256 on 56x56,
-  // Z 3.2 MB) waited on it at every step. With this they ran 1.06-1.13x
-  // faster, the whole model ~1% (one session, alternated per run, 30 runs
-  // each at 1 and 40 at 2 threads).
-  for (int j = 0; j < (kTwo ? 2 : 1); ++j) {
-    if (!a.z[j]) continue;
-    const char* zc = reinterpret_cast<const char*>(a.z[j] + ow0 * kBlock);
-    constexpr int kLines = (P * kBlock * static_cast<int>(sizeof(float)) + 63) / 64 + 1;  // + 1: Z may straddle lines
-#pragma GCC unroll 8
-    for (int l = 0; l < kLines; ++l) __builtin_prefetch(zc + l * 64, 0, 3);
-  }
+  prefetch_residual<P>(a, ow0, kTwo ? 2 : 1);
   const int64_t iw0 = ow0 * g.SW - g.PL;
   // Horizontally inside for every kernel column: the common case.
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
@@ -258,14 +280,7 @@ static void conv_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       }
     }
   }
-  // Z is given for both blocks of a pair or for neither (NchwcConv::run).
-#pragma GCC unroll 16
-  for (int p = 0; p < P; ++p) {
-    const int64_t o = (ow0 + p) * kBlock;
-    if (a.z[0]) acc[p] = S::add(acc[p], S::load_out(a.z[0] + o, kTwo ? a.z[1] + o : nullptr));
-    if (a.relu) acc[p] = S::max0(acc[p]);
-    S::store_out(a.y[0] + o, kTwo ? a.y[1] + o : nullptr, acc[p]);
-  }
+  finish_step<S, P>(a, ow0, 0, acc);
 }
 
 // A 1x1 convolution at stride 1 without padding on a blocked input (the
@@ -285,13 +300,7 @@ static void pointwise_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   const SV b = S::load(a.bias);
 #pragma GCC unroll 16
   for (int p = 0; p < P; ++p) acc[p] = b;
-  for (int j = 0; j < (kTwo ? 2 : 1); ++j) {  // as conv_positions: the residual, asked for early
-    if (!a.z[j]) continue;
-    const char* zc = reinterpret_cast<const char*>(a.z[j] + ow0 * kBlock);
-    constexpr int kLines = (P * kBlock * static_cast<int>(sizeof(float)) + 63) / 64 + 1;
-#pragma GCC unroll 8
-    for (int l = 0; l < kLines; ++l) __builtin_prefetch(zc + l * 64, 0, 3);
-  }
+  prefetch_residual<P>(a, ow0, kTwo ? 2 : 1);
   const float* xb = a.x + (oh * g.W + ow0) * kBlock;
   const float* wp = a.w;
   for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kBlock, xb += plane) {
@@ -302,13 +311,7 @@ static void pointwise_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       for (int p = 0; p < P; ++p) acc[p] = S::fma(S::bcast(xb + p * kBlock + c), w, acc[p]);
     }
   }
-#pragma GCC unroll 16
-  for (int p = 0; p < P; ++p) {
-    const int64_t o = (ow0 + p) * kBlock;
-    if (a.z[0]) acc[p] = S::add(acc[p], S::load_out(a.z[0] + o, kTwo ? a.z[1] + o : nullptr));
-    if (a.relu) acc[p] = S::max0(acc[p]);
-    S::store_out(a.y[0] + o, kTwo ? a.y[1] + o : nullptr, acc[p]);
-  }
+  finish_step<S, P>(a, ow0, 0, acc);
 }
 
 template <bool kTwo>
@@ -350,7 +353,7 @@ static void pointwise_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
 // (one pair: 1 and P for P). On AVX-512 (32 zmm registers: 2 x 14
 // accumulators) that is the load-to-FMA ratio of the 6 x 32 SGEMM tile; the
 // one-pair step issued about one load per FMA and ran resnet50's pointwise
-// convolutions at 72-83% of the FMA peak, where ORT's took 10-14% less time.
+// convolutions at 71-84% of the FMA peak, where ORT's took 7-18% less time.
 // Built where Ops::kQuadP > 0.
 template <int P>
 static void pointwise_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
@@ -365,13 +368,7 @@ static void pointwise_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) 
     acc0[p] = b0;
     acc1[p] = b1;
   }
-  for (int j = 0; j < 4; ++j) {  // as conv_positions: the residual, asked for early
-    if (!a.z[j]) continue;
-    const char* zc = reinterpret_cast<const char*>(a.z[j] + ow0 * kBlock);
-    constexpr int kLines = (P * kBlock * static_cast<int>(sizeof(float)) + 63) / 64 + 1;
-#pragma GCC unroll 8
-    for (int l = 0; l < kLines; ++l) __builtin_prefetch(zc + l * 64, 0, 3);
-  }
+  prefetch_residual<P>(a, ow0, 4);
   const float* xb = a.x + (oh * g.W + ow0) * kBlock;
   const float* wp0 = a.w;
   const float* wp1 = a.w2;
@@ -387,21 +384,8 @@ static void pointwise_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) 
       }
     }
   }
-  // Z is given for all four blocks or for none (NchwcConv::run).
-#pragma GCC unroll 16
-  for (int p = 0; p < P; ++p) {
-    const int64_t o = (ow0 + p) * kBlock;
-    if (a.z[0]) {
-      acc0[p] = S::add(acc0[p], S::load_out(a.z[0] + o, a.z[1] + o));
-      acc1[p] = S::add(acc1[p], S::load_out(a.z[2] + o, a.z[3] + o));
-    }
-    if (a.relu) {
-      acc0[p] = S::max0(acc0[p]);
-      acc1[p] = S::max0(acc1[p]);
-    }
-    S::store_out(a.y[0] + o, a.y[1] + o, acc0[p]);
-    S::store_out(a.y[2] + o, a.y[3] + o, acc1[p]);
-  }
+  finish_step<S, P>(a, ow0, 0, acc0);
+  finish_step<S, P>(a, ow0, 2, acc1);
 }
 
 // nchw_fixed_taps for two block pairs (the RGB stems with 64 output
@@ -463,13 +447,7 @@ static void conv_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
     acc0[p] = b0;
     acc1[p] = b1;
   }
-  for (int j = 0; j < 4; ++j) {
-    if (!a.z[j]) continue;
-    const char* zc = reinterpret_cast<const char*>(a.z[j] + ow0 * kBlock);
-    constexpr int kLines = (P * kBlock * static_cast<int>(sizeof(float)) + 63) / 64 + 1;
-#pragma GCC unroll 8
-    for (int l = 0; l < kLines; ++l) __builtin_prefetch(zc + l * 64, 0, 3);
-  }
+  prefetch_residual<P>(a, ow0, 4);
   const int64_t iw0 = ow0 * g.SW - g.PL;
   const bool inside = iw0 >= 0 && iw0 + (P - 1) * sw + (g.KW - 1) * g.DW < g.W;
   const int64_t pair_step = a.w2 - a.w;
@@ -511,20 +489,8 @@ static void conv_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       }
     }
   }
-#pragma GCC unroll 16
-  for (int p = 0; p < P; ++p) {
-    const int64_t o = (ow0 + p) * kBlock;
-    if (a.z[0]) {
-      acc0[p] = S::add(acc0[p], S::load_out(a.z[0] + o, a.z[1] + o));
-      acc1[p] = S::add(acc1[p], S::load_out(a.z[2] + o, a.z[3] + o));
-    }
-    if (a.relu) {
-      acc0[p] = S::max0(acc0[p]);
-      acc1[p] = S::max0(acc1[p]);
-    }
-    S::store_out(a.y[0] + o, a.y[1] + o, acc0[p]);
-    S::store_out(a.y[2] + o, a.y[3] + o, acc1[p]);
-  }
+  finish_step<S, P>(a, ow0, 0, acc0);
+  finish_step<S, P>(a, ow0, 2, acc1);
 }
 
 template <int... I>
