@@ -74,6 +74,40 @@ using BlockPair = typename PairOf<Ops>::type;
 template <bool kTwo>
 using StepOps = std::conditional_t<kTwo, BlockPair, OneBlock>;
 
+// Calls f.template operator()<P>() with P = p, for p in [1, kMax]: the step
+// kernels are templates over their number of positions, which the rows pick
+// at run time.
+template <int kMax, typename F>
+[[gnu::always_inline]] inline void with_positions(int p, F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    (void)((p == I + 1 && (f.template operator()<I + 1>(), true)) || ...);
+  }(std::make_integer_sequence<int, kMax>{});
+}
+
+// Splits [ow0, ow1) into steps of at most kMax positions, as even as
+// possible, and calls step(ow, p) for each: 7 positions as 4 + 3 rather than
+// 6 + 1 at kMax = 6 (one position is 2 dependent FMA chains, latency-bound at
+// a quarter of the FMA rate).
+template <int kMax, typename F>
+inline void for_each_step(int64_t ow0, int64_t ow1, F&& step) {
+  const int64_t len = ow1 - ow0;
+  if (len <= 0) return;
+  const int64_t chunks = (len + kMax - 1) / kMax, base = len / chunks, extra = len % chunks;
+  int64_t ow = ow0;
+  for (int64_t i = 0; i < chunks; ++i) {
+    const int p = static_cast<int>(base + (i < extra ? 1 : 0));
+    step(ow, p);
+    ow += p;
+  }
+}
+
+// A 1x1 convolution at stride 1 without padding on a blocked input: every
+// position reads one input pixel, the one it writes.
+inline bool is_pointwise(const RowArgs& a) {
+  const ConvGeo& g = *a.g;
+  return !a.nchw_input && g.KH == 1 && g.KW == 1 && g.SW == 1 && g.PL == 0 && g.SH == 1 && g.PT == 0;
+}
+
 // The residual a step of P positions adds at its end (blocks [0, blocks)
 // of a.z), asked for now, while the reduction runs. A residual block's
 // input was last read several nodes back and has left L2, and consecutive
@@ -316,36 +350,12 @@ static void pointwise_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
 
 template <bool kTwo>
 static void pointwise_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
-  if constexpr (Ops::kMaxP > 12) {
-    switch (p) {
-      case 16: return pointwise_positions<16, kTwo>(a, oh, ow0);
-      case 15: return pointwise_positions<15, kTwo>(a, oh, ow0);
-      case 14: return pointwise_positions<14, kTwo>(a, oh, ow0);
-      case 13: return pointwise_positions<13, kTwo>(a, oh, ow0);
-      default: break;
-    }
-  }
-  if constexpr (Ops::kMaxP > 6) {
-    switch (p) {
-      case 12: return pointwise_positions<12, kTwo>(a, oh, ow0);
-      case 11: return pointwise_positions<11, kTwo>(a, oh, ow0);
-      case 10: return pointwise_positions<10, kTwo>(a, oh, ow0);
-      case 9: return pointwise_positions<9, kTwo>(a, oh, ow0);
-      case 8: return pointwise_positions<8, kTwo>(a, oh, ow0);
-      case 7: return pointwise_positions<7, kTwo>(a, oh, ow0);
-      default: break;
-    }
-  }
-  switch (p) {
-    case 6: return pointwise_positions<6, kTwo>(a, oh, ow0);
-    case 5: return pointwise_positions<5, kTwo>(a, oh, ow0);
-    case 4: return pointwise_positions<4, kTwo>(a, oh, ow0);
-    case 3: return pointwise_positions<3, kTwo>(a, oh, ow0);
-    case 2: return pointwise_positions<2, kTwo>(a, oh, ow0);
+  with_positions<Ops::kMaxP>(p, [&]<int P>() {
     // One position keeps conv_positions' four partial sums (one FMA chain
     // would be latency-bound).
-    default: return conv_positions<1, kTwo, kBlock, 1>(a, oh, ow0);
-  }
+    if constexpr (P == 1) conv_positions<1, kTwo, kBlock, 1>(a, oh, ow0);
+    else pointwise_positions<P, kTwo>(a, oh, ow0);
+  });
 }
 
 // Pointwise, two block pairs per step: each broadcast input value feeds two
@@ -493,16 +503,6 @@ static void conv_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   finish_step<S, P>(a, ow0, 2, acc1);
 }
 
-template <int... I>
-static void pointwise_quad_step(std::integer_sequence<int, I...>, const RowArgs& a, int64_t oh, int64_t ow0, int p) {
-  (void)((p == I + 2 && (pointwise_quad_positions<I + 2>(a, oh, ow0), true)) || ...);
-}
-
-template <int kSW, int... I>
-static void conv_quad_step(std::integer_sequence<int, I...>, const RowArgs& a, int64_t oh, int64_t ow0, int p) {
-  (void)((p == I + 2 && (conv_quad_positions<I + 2, kSW>(a, oh, ow0), true)) || ...);
-}
-
 // [ow0, ow1) of a row of a dense convolution for two block pairs, in steps
 // of at most kQuadP positions of even size (as conv_row_impl). A lone
 // position (a 1x1 map, or a row of one) runs conv_row_impl once per pair:
@@ -531,18 +531,18 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
       conv_row_impl(b, oh, ow0, ow1);
       return;
     }
-    const bool pointwise = !a.nchw_input && g.KH == 1 && g.KW == 1 && g.SW == 1 && g.PL == 0 && g.SH == 1 && g.PT == 0;
-    constexpr auto kSteps = std::make_integer_sequence<int, (Ops::kQuadP > 1 ? Ops::kQuadP - 1 : 0)>{};
-    const int64_t chunks = (len + Ops::kQuadP - 1) / Ops::kQuadP, base = len / chunks, extra = len % chunks;
-    int64_t ow = ow0;
-    for (int64_t i = 0; i < chunks; ++i) {
-      const int p = static_cast<int>(base + (i < extra ? 1 : 0));
-      if (pointwise) pointwise_quad_step(kSteps, a, oh, ow, p);
-      else if (g.SW == 1) conv_quad_step<1>(kSteps, a, oh, ow, p);
-      else if (g.SW == 2) conv_quad_step<2>(kSteps, a, oh, ow, p);
-      else conv_quad_step<0>(kSteps, a, oh, ow, p);
-      ow += p;
-    }
+    const bool pointwise = is_pointwise(a);
+    // Steps of 2 or more positions: len >= 2 is split evenly.
+    for_each_step<Ops::kQuadP>(ow0, ow1, [&](int64_t ow, int p) {
+      with_positions<Ops::kQuadP>(p, [&]<int P>() {
+        if constexpr (P > 1) {
+          if (pointwise) pointwise_quad_positions<P>(a, oh, ow);
+          else if (g.SW == 1) conv_quad_positions<P, 1>(a, oh, ow);
+          else if (g.SW == 2) conv_quad_positions<P, 2>(a, oh, ow);
+          else conv_quad_positions<P, 0>(a, oh, ow);
+        }
+      });
+    });
   } else {
     (void)a, (void)oh, (void)ow0, (void)ow1;
   }
@@ -550,34 +550,7 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
 
 template <bool kTwo, int kCin, int kSW>
 static void conv_chunk(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
-  if constexpr (Ops::kMaxP > 6) {
-    switch (p) {
-      case 7: return conv_positions<7, kTwo, kCin, kSW>(a, oh, ow0);
-      case 8: return conv_positions<8, kTwo, kCin, kSW>(a, oh, ow0);
-      case 9: return conv_positions<9, kTwo, kCin, kSW>(a, oh, ow0);
-      case 10: return conv_positions<10, kTwo, kCin, kSW>(a, oh, ow0);
-      case 11: return conv_positions<11, kTwo, kCin, kSW>(a, oh, ow0);
-      case 12: return conv_positions<12, kTwo, kCin, kSW>(a, oh, ow0);
-      default: break;
-    }
-  }
-  if constexpr (Ops::kMaxP > 12) {
-    switch (p) {
-      case 13: return conv_positions<13, kTwo, kCin, kSW>(a, oh, ow0);
-      case 14: return conv_positions<14, kTwo, kCin, kSW>(a, oh, ow0);
-      case 15: return conv_positions<15, kTwo, kCin, kSW>(a, oh, ow0);
-      case 16: return conv_positions<16, kTwo, kCin, kSW>(a, oh, ow0);
-      default: break;
-    }
-  }
-  switch (p) {
-    case 1: return conv_positions<1, kTwo, kCin, kSW>(a, oh, ow0);
-    case 2: return conv_positions<2, kTwo, kCin, kSW>(a, oh, ow0);
-    case 3: return conv_positions<3, kTwo, kCin, kSW>(a, oh, ow0);
-    case 4: return conv_positions<4, kTwo, kCin, kSW>(a, oh, ow0);
-    case 5: return conv_positions<5, kTwo, kCin, kSW>(a, oh, ow0);
-    default: return conv_positions<6, kTwo, kCin, kSW>(a, oh, ow0);
-  }
+  with_positions<Ops::kMaxP>(p, [&]<int P>() { conv_positions<P, kTwo, kCin, kSW>(a, oh, ow0); });
 }
 
 template <bool kTwo, int kCin>
@@ -589,18 +562,11 @@ static void conv_chunk_sw(const RowArgs& a, int64_t oh, int64_t ow0, int p) {
   }
 }
 
-// Splits [ow0, ow1) into chunks of at most kMaxP positions, as even as
-// possible: 7 positions as 4 + 3 rather than 6 + 1 at kMaxP = 6 (one position
-// is 2 dependent FMA chains, latency-bound at a quarter of the FMA rate).
+// A dense row: steps of at most kMaxP positions (for_each_step), each by the
+// kernel for its input and geometry.
 static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1) {
-  const int64_t len = ow1 - ow0;
-  if (len <= 0) return;
-  const int64_t chunks = (len + Ops::kMaxP - 1) / Ops::kMaxP, base = len / chunks, extra = len % chunks;
-  const ConvGeo& g = *a.g;
-  const bool pointwise = !a.nchw_input && g.KH == 1 && g.KW == 1 && g.SW == 1 && g.PL == 0 && g.SH == 1 && g.PT == 0;
-  int64_t ow = ow0;
-  for (int64_t i = 0; i < chunks; ++i) {
-    const int p = static_cast<int>(base + (i < extra ? 1 : 0));
+  const bool pointwise = is_pointwise(a);
+  for_each_step<Ops::kMaxP>(ow0, ow1, [&](int64_t ow, int p) {
     if (pointwise) {
       if (a.nb == 2) pointwise_chunk<true>(a, oh, ow, p);
       else pointwise_chunk<false>(a, oh, ow, p);
@@ -611,8 +577,7 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
       if (a.nb == 2) conv_chunk_sw<true, kBlock>(a, oh, ow, p);
       else conv_chunk_sw<false, kBlock>(a, oh, ow, p);
     }
-    ow += p;
-  }
+  });
 }
 
 // The end of a depthwise step of P positions (output position ow_of(p)):
