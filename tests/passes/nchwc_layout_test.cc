@@ -39,7 +39,7 @@ TEST(NchwcLayout, SmallCnnRunsBlockedAndMatches) {
   Tensor x = random_floats({1, 16, 15, 15}, 9);
   Optimized o = check_against_unoptimized(small_cnn(), OptLevel::kAll, {"x"}, {x});
   EXPECT_EQ(o.count("com.onyx:NchwcConv"), 7);
-  EXPECT_EQ(o.count("com.onyx:NchwcMaxPool"), 1);
+  EXPECT_EQ(o.count("com.onyx:NchwcMaxPool"), 0);  // folded into the first convolution
   EXPECT_EQ(o.count("com.onyx:NchwcGlobalAveragePool"), 2);
   EXPECT_EQ(o.count("Concat"), 1);
   EXPECT_EQ(o.count("Mul"), 1);
@@ -81,6 +81,53 @@ TEST(NchwcLayout, RgbStemReadsNchwDirectly) {
   EXPECT_EQ(o.count("com.onyx:NchwcConv"), 2);  // the 3-channel stem reads x as NCHW: no padding to 8
   EXPECT_EQ(o.count("com.onyx:NchwcReorderInput"), 0);
   EXPECT_EQ(o.count("com.onyx:FusedConv"), 0);
+}
+
+// The pool attributes the node carries, or none.
+std::vector<int64_t> pool_kernel(const Optimized& o) {
+  for (const auto& n : o.session->model().graph->nodes())
+    if (n->is("NchwcConv", "com.onyx") && n->has_attr("pool_kernel_shape")) return n->attr_ints("pool_kernel_shape");
+  return {};
+}
+
+TEST(NchwcLayout, MaxPoolFoldsIntoItsConvolution) {
+  // An RGB stem (NCHW input, 40 channels: a two-pair group, then a pair of
+  // one block) into a ceil-mode pool, and a blocked 3x3 with HardSwish (not
+  // monotonic: the pool must see the activated values) into a padded,
+  // dilated pool. Both pools run in bands of a few rows at 2 threads.
+  for (bool reference : {false, true}) {
+    MB mb(17);
+    ir::Value* x = mb.input("x", DataType::kFloat, {1, 3, 29, 31});
+    ir::Value* a = mb.node("Relu", {conv(mb, x, 3, 40, 3, 1, 1, 2)});
+    ir::Value* p = mb.node("MaxPool", {a}, {MB::attr_ints("kernel_shape", {3, 3}), MB::attr_ints("strides", {2, 2}),
+                                            MB::attr_int("ceil_mode", 1)});
+    ir::Value* h = mb.node("HardSwish", {conv(mb, p, 40, 24, 3, 2)});
+    ir::Value* q = mb.node("MaxPool", {h}, {MB::attr_ints("kernel_shape", {3, 2}), MB::attr_ints("pads", {1, 1, 1, 0}),
+                                            MB::attr_ints("dilations", {1, 2})});
+    mb.output(q);
+    SCOPED_TRACE(reference ? "reference kernels" : "default kernels");
+    Optimized o = check_against_unoptimized(mb.bytes(), OptLevel::kAll, {"x"}, {random_floats({1, 3, 29, 31}, 8)});
+    EXPECT_EQ(o.count("com.onyx:NchwcConv"), 2);
+    EXPECT_EQ(o.count("com.onyx:NchwcMaxPool"), 0);
+    EXPECT_EQ(o.count("MaxPool"), 0);
+    EXPECT_EQ(pool_kernel(o), (std::vector<int64_t>{3, 3}));
+    Optimized r = run_level(mb.bytes(), OptLevel::kAll, {"x"}, {random_floats({1, 3, 29, 31}, 8)}, reference);
+    expect_close(r.outputs[0], o.outputs[0], 1e-5f, "reference against default");
+  }
+}
+
+TEST(NchwcLayout, MaxPoolStaysApartWhenTheConvolutionHasOtherReaders) {
+  MB mb(17);
+  ir::Value* x = mb.input("x", DataType::kFloat, {1, 16, 12, 12});
+  ir::Value* a = mb.node("Relu", {conv(mb, x, 16, 16, 3, 1)});
+  ir::Value* p = mb.node("MaxPool", {a}, {MB::attr_ints("kernel_shape", {2, 2}), MB::attr_ints("strides", {2, 2})});
+  mb.output(p);
+  mb.output(a);  // the convolution's whole output is needed too
+  ir::Value* r = conv(mb, x, 16, 16, 3, 2);  // residual: its conv keeps its own output
+  mb.output(mb.node("MaxPool", {mb.node("Add", {r, a})}, {MB::attr_ints("kernel_shape", {2, 2})}));
+  Optimized o = check_against_unoptimized(mb.bytes(), OptLevel::kAll, {"x"}, {random_floats({1, 16, 12, 12}, 9)});
+  EXPECT_EQ(o.count("com.onyx:NchwcMaxPool"), 2);
+  EXPECT_TRUE(pool_kernel(o).empty());
 }
 
 TEST(NchwcLayout, DoesNotFireOnGroupedOrRuntimeWeights) {

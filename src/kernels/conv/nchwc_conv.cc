@@ -8,6 +8,8 @@
 // convolution, and the layout pass's tests check whole graphs against NCHW.
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -188,14 +190,38 @@ class ReorderOutput final : public Kernel {
   int64_t channels_;
 };
 
+// A max pool fused after the convolution (and its activation): the
+// attributes of the MaxPool the layout pass folded in, prefixed "pool_".
+std::optional<WindowAttrs> pool_attrs(const ir::Node& node) {
+  if (!node.has_attr("pool_kernel_shape")) return std::nullopt;
+  WindowAttrs a;
+  a.kernel_shape = node.attr_ints("pool_kernel_shape");
+  a.strides = node.attr_ints("pool_strides");
+  a.dilations = node.attr_ints("pool_dilations");
+  a.pads = node.attr_ints("pool_pads");
+  a.ceil_mode = node.attr_int("pool_ceil_mode", 0) != 0;
+  return a;
+}
+
 // Shared by both NchwcConv kernels: attributes and the run-time shape checks.
 struct BlockedConv {
   WindowAttrs attrs;
   int64_t group;
   ukernel::Epilogue epi;
+  std::optional<WindowAttrs> pool;
 
   explicit BlockedConv(const ir::Node& node)
-      : attrs(WindowAttrs::from_node(node)), group(node.attr_int("group", 1)), epi(activation_from_node(node)) {}
+      : attrs(WindowAttrs::from_node(node)), group(node.attr_int("group", 1)), epi(activation_from_node(node)),
+        pool(pool_attrs(node)) {
+    if (pool && group != 1)
+      fail(ErrorCode::kInvalidGraph, node.describe(), ": a fused max pool needs group 1, not ", group);
+  }
+
+  // The fused pool's geometry over the convolution's output map.
+  WindowGeometry pool_geometry(const ConvShapes& s) const {
+    const int64_t map[2] = {s.out_shape[2], s.out_shape[3]};
+    return resolve_window(*pool, map);
+  }
 
   // Logical NCHW shapes for X (channels from W) and the checks Conv makes.
   // X is blocked, or NCHW (4-D) for a dense convolution that reads it as is.
@@ -224,6 +250,7 @@ struct BlockedConv {
       if (b->dtype() != DataType::kFloat) fail(ErrorCode::kInvalidArgument, "B must be float32, got ", b->describe());
       check_per_channel(*b, s.out_channels, "B", false);
     }
+    if (z && pool) fail(ErrorCode::kInvalidArgument, "NchwcConv with a fused max pool takes no residual input");
     if (z) {
       check_blocked(*z, "Z");
       if (z->shape() != blocked_out(s))
@@ -231,8 +258,14 @@ struct BlockedConv {
              shape_str(blocked_out(s)));
     }
   }
+  // The convolution's own output; the node's is pooled_out.
   static Shape blocked_out(const ConvShapes& s) {
     return {s.batch, nchwc::blocks(s.out_channels), s.out_shape[2], s.out_shape[3], kBlock};
+  }
+  Shape pooled_out(const ConvShapes& s) const {
+    if (!pool) return blocked_out(s);
+    const WindowGeometry pg = pool_geometry(s);
+    return {s.batch, nchwc::blocks(s.out_channels), pg.out[0], pg.out[1], kBlock};
   }
 
   // A run's inputs, checked, and its allocated output.
@@ -252,8 +285,8 @@ struct BlockedConv {
     const Tensor* b = ctx.optional_input(2);
     const Tensor* z = ctx.optional_input(3);
     ConvShapes s = shapes(x, w, b, z);
-    Tensor& y = in_place ? ctx.output_in_place(0, {3}, blocked_out(s), DataType::kFloat)
-                         : ctx.output(0, blocked_out(s), DataType::kFloat);
+    Tensor& y = in_place && !pool ? ctx.output_in_place(0, {3}, blocked_out(s), DataType::kFloat)
+                                  : ctx.output(0, pooled_out(s), DataType::kFloat);
     return {x, w, b, z, std::move(s), y};
   }
 };
@@ -270,9 +303,11 @@ class NchwcConvRef final : public Kernel {
     const Tensor &x = io.x, &w = io.w;
     const Tensor *b = io.b, *z = io.z;
     const ConvShapes& s = io.s;
-    Tensor& y = io.y;
+    // With a fused pool, the convolution's blocked output goes to a buffer first.
+    std::vector<float> unpooled(conv_.pool ? static_cast<size_t>(shape_numel(BlockedConv::blocked_out(s))) : 0);
     const int64_t N = s.batch, C = s.in_channels, M = s.out_channels;
-    const int64_t HW = x.dim(2) * x.dim(3), OHW = y.dim(2) * y.dim(3), Cb = x.dim(1), Mb = y.dim(1);
+    const int64_t OH = s.out_shape[2], OW = s.out_shape[3];
+    const int64_t HW = x.dim(2) * x.dim(3), OHW = OH * OW, Cb = x.dim(1), Mb = io.y.dim(1);
     const bool nchw = x.rank() == 4;
     std::vector<float> xn(nchw ? 0 : static_cast<size_t>(N * C * HW)), yn(static_cast<size_t>(N * M * OHW));
     for (int64_t n = 0; n < N && !nchw; ++n)
@@ -290,13 +325,36 @@ class NchwcConvRef final : public Kernel {
     a.y = yn.data();
     conv_ref(a, ctx.pool());
     // Back to blocks; padded channels hold act(0 + Z) like the fast kernel's.
-    float* yp = y.data<float>();
+    float* yp = conv_.pool ? unpooled.data() : io.y.data<float>();
+    const int64_t numel = N * Mb * OHW * kBlock;
     for (int64_t n = 0; n < N; ++n)
       for (int64_t mb = 0; mb < Mb; ++mb)
         to_blocked(yn.data() + n * M * OHW, M, OHW, mb, yp + (n * Mb + mb) * OHW * kBlock);
     if (z)
-      for (int64_t i = 0; i < y.numel(); ++i) yp[i] += z->data<float>()[i];
-    ukernel::apply_activation(yp, y.numel(), conv_.epi);
+      for (int64_t i = 0; i < numel; ++i) yp[i] += z->data<float>()[i];
+    ukernel::apply_activation(yp, numel, conv_.epi);
+    if (conv_.pool) max_pool_ref(conv_.pool_geometry(s), yp, N * Mb, io.y.data<float>());
+  }
+
+  // Plain max pooling of `planes` blocked [H, W, 8] maps; taps in the
+  // padding are skipped, and so are NaNs (as MaxPool's).
+  static void max_pool_ref(const WindowGeometry& pg, const float* x, int64_t planes, float* y) {
+    const int64_t H = pg.in[0], W = pg.in[1], POH = pg.out[0], POW = pg.out[1];
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t oh = 0; oh < POH; ++oh)
+        for (int64_t ow = 0; ow < POW; ++ow)
+          for (int64_t c = 0; c < kBlock; ++c) {
+            float m = -std::numeric_limits<float>::infinity();
+            for (int64_t kh = 0; kh < pg.kernel[0]; ++kh)
+              for (int64_t kw = 0; kw < pg.kernel[1]; ++kw) {
+                const int64_t ih = oh * pg.stride[0] - pg.pad_begin[0] + kh * pg.dilation[0];
+                const int64_t iw = ow * pg.stride[1] - pg.pad_begin[1] + kw * pg.dilation[1];
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const float v = x[((p * H + ih) * W + iw) * kBlock + c];
+                if (v > m) m = v;
+              }
+            y[((p * POH + oh) * POW + ow) * kBlock + c] = m;
+          }
   }
 
  private:
@@ -317,7 +375,7 @@ class NchwcConvFast final : public Kernel {
     const Tensor* w = init.constant_input(1);
     if (w && w->dtype() == DataType::kFloat && w->rank() == 4) {
       packed_nchw_ = init.input_types.size() > 0 && init.input_types[0].rank() == 4;
-      if (!packed_nchw_ && winograd_fits(*w) && !map_known_small(init)) {
+      if (!packed_nchw_ && !conv_.pool && winograd_fits(*w) && !map_known_small(init)) {
         transform_winograd(*w);
       } else {
         // Packed on the session's pool while it is created. The first touch
@@ -384,8 +442,8 @@ class NchwcConvFast final : public Kernel {
     // 32-byte block used half of its cache line and rows ran one item each,
     // at 52-59 GFLOP/s against 70-80 for the dense pointwise ones.
     thread_local std::vector<float> gathered;
-    if (!dw && !nchw && geo.KH == 1 && geo.KW == 1 && (geo.SH > 1 || geo.SW > 1) && geo.PT == 0 && geo.PL == 0 &&
-        g.pad_end[0] == 0 && g.pad_end[1] == 0) {
+    if (!dw && !nchw && !conv_.pool && geo.KH == 1 && geo.KW == 1 && (geo.SH > 1 || geo.SW > 1) && geo.PT == 0 &&
+        geo.PL == 0 && g.pad_end[0] == 0 && g.pad_end[1] == 0) {
       const int64_t Cb = x.dim(1), plane = geo.OH * geo.OW * kBlock, images = s.batch * Cb;
       float* gp = scratch(gathered, images * plane);
       const nchwc::ConvGeo src = geo;
@@ -406,8 +464,8 @@ class NchwcConvFast final : public Kernel {
     }
     // A 1x1, stride-1, unpadded convolution is one long row: the image's
     // pixels in order, with no borders, cut into chunks for the threads.
-    const bool pointwise = !dw && geo.KH == 1 && geo.KW == 1 && geo.SH == 1 && geo.SW == 1 && geo.PT == 0 &&
-                           geo.PL == 0 && g.pad_end[0] == 0 && g.pad_end[1] == 0;
+    const bool pointwise = !dw && !conv_.pool && geo.KH == 1 && geo.KW == 1 && geo.SH == 1 && geo.SW == 1 &&
+                           geo.PT == 0 && geo.PL == 0 && g.pad_end[0] == 0 && g.pad_end[1] == 0;
     if (pointwise) {
       geo.W = geo.H * geo.W;
       geo.H = 1;
@@ -489,6 +547,7 @@ class NchwcConvFast final : public Kernel {
       });
       return;
     }
+    if (conv_.pool) return run_pooled(pool, geo, conv_.pool_geometry(s), xp, in_plane, nchw, packed, bias, y);
     // Work items: (image, block pair, row or row chunk). A pointwise row is
     // cut into pieces of about 48 pixels of equal size (49 as 25 + 24, not
     // 48 + 1: a lone pixel runs latency-bound). Where the build has two-pair
@@ -554,6 +613,76 @@ class NchwcConvFast final : public Kernel {
   }
 
  private:
+  // With a fused max pool (conv_.pool): work items are (image, group of
+  // block pairs, band of pool rows). An item computes the convolution rows
+  // its band reads into a buffer of its thread, then pools them into y; the
+  // convolution's output is never stored whole. Neighbouring bands share
+  // (pool kernel - stride) rows, computed by both: with bands of about 16
+  // convolution rows that is 1 in 16 for a 3x3 stride-2 pool.
+  void run_pooled(ThreadPool* pool, const nchwc::ConvGeo& geo, const WindowGeometry& pg, const float* xp,
+                  int64_t in_plane, bool nchw, const float* packed, const float* bias, Tensor& y) const {
+    const int64_t N = y.dim(0), Mb = y.dim(1), Cb = geo.in_blocks, pairs = (Mb + 1) / 2;
+    const int64_t POH = pg.out[0], POW = pg.out[1], row_floats = geo.OW * kBlock;
+    const bool quad = rows_.conv_quad && pairs >= 2;
+    const int64_t per_group = quad ? 2 : 1, groups = (pairs + per_group - 1) / per_group;
+    const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * (nchw ? 1 : kBlock);
+    const bool relu = conv_.epi.act == ukernel::Act::kRelu;
+    const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
+    const int threads = pool ? pool->num_threads() : 1;
+    int64_t band = std::max<int64_t>(1, 16 / pg.stride[0]);
+    while (band > 1 && N * groups * ((POH + band - 1) / band) < 4 * threads) band /= 2;
+    const int64_t bands = (POH + band - 1) / band;
+    const float zeros[kBlock] = {};
+    float* yp = y.data<float>();
+    parallel_for(pool, N * groups * bands, 1, [&](int64_t i0, int64_t i1) {
+      thread_local std::vector<float> buf;
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t n = i / (groups * bands), gr = i / bands % groups, bd = i % bands;
+        const int64_t p0 = bd * band, p1 = std::min(POH, p0 + band);
+        // Convolution rows [r0, r1): those the band's windows reach.
+        const int64_t r0 = std::max<int64_t>(0, p0 * pg.stride[0] - pg.pad_begin[0]);
+        const int64_t r1 = std::min(geo.OH, (p1 - 1) * pg.stride[0] - pg.pad_begin[0] +
+                                                (pg.kernel[0] - 1) * pg.dilation[0] + 1);
+        const int64_t b0 = 2 * gr * per_group, b1 = std::min(Mb, b0 + 2 * per_group), rows = std::max<int64_t>(0, r1 - r0);
+        float* band_buf = scratch(buf, (b1 - b0) * rows * row_floats);
+        for (int64_t oh = r0; oh < r1; ++oh) {
+          auto args = [&](int64_t pr, int nb) {
+            nchwc::RowArgs a{};
+            a.g = &geo;
+            a.x = xp + n * Cb * in_plane;
+            a.w = packed + pr * pair_floats;
+            a.w2 = nb == 4 ? a.w + pair_floats : nullptr;
+            a.bias = bias + pr * 2 * kBlock;
+            a.zeros = zeros;
+            a.nb = nb;
+            a.relu = relu;
+            a.nchw_input = nchw;
+            for (int j = 0; j < nb; ++j) a.y[j] = band_buf + ((2 * pr + j - b0) * rows + oh - r0) * row_floats;
+            return a;
+          };
+          const int64_t pr0 = gr * per_group;
+          if (quad && 2 * pr0 + 3 < Mb) {
+            rows_.conv_quad(args(pr0, 4), oh, 0, geo.OW);
+          } else {
+            for (int64_t pr = pr0; pr < std::min(pairs, pr0 + per_group); ++pr)
+              rows_.conv(args(pr, 2 * pr + 1 < Mb ? 2 : 1), oh, 0, geo.OW);
+          }
+          if (other_act)
+            for (int64_t b = b0; b < b1; ++b)
+              ukernel::apply_activation(band_buf + ((b - b0) * rows + oh - r0) * row_floats, row_floats, conv_.epi);
+        }
+        // The pool's rows over the band's buffer: its top is convolution row r0.
+        const nchwc::ConvGeo bg{rows,           geo.OW,         POH,            POW,
+                                pg.kernel[0],   pg.kernel[1],   pg.stride[0],   pg.stride[1],
+                                pg.dilation[0], pg.dilation[1], pg.pad_begin[0] + r0, pg.pad_begin[1], 1};
+        for (int64_t b = b0; b < b1; ++b)
+          for (int64_t ph = p0; ph < p1; ++ph)
+            rows_.max_pool({&bg, band_buf + (b - b0) * rows * row_floats, yp + ((n * Mb + b) * POH + ph) * POW * kBlock},
+                           ph);
+      }
+    });
+  }
+
   // The padded bias of this run: the one made at creation when B is that
   // constant, else made now into `run_bias`.
   const float* bias_for(const Tensor* b, int64_t out_channels, std::vector<float>& run_bias) const {
@@ -878,6 +1007,7 @@ void infer_nchwc_conv(InferContext& ctx) {
   ir::Dims o;
   try {
     o = infer_window_dims(WindowAttrs::from_node(ctx.node()), ir::Dims{(*x)[2], (*x)[3]}, kernel);
+    if (std::optional<WindowAttrs> pool = pool_attrs(ctx.node())) o = infer_window_dims(*pool, o);
   } catch (const Error& e) {
     ctx.fail(e.what());
   }
