@@ -31,15 +31,20 @@ struct ThreadPool::Job {
   int64_t n, chunks;
   // Chunk c is [bounds[c], bounds[c + 1]).
   std::vector<int64_t> bounds;
-  std::atomic<int64_t> next{0};
+  // Thread slot t owns the chunks [lo, hi) packed in owned[t] (lo << 32 | hi):
+  // it takes them from the front; a thread whose range is empty takes from
+  // the back of another's. Each slot's range is a contiguous t-th of [0, n).
+  std::unique_ptr<std::atomic<uint64_t>[]> owned;
+  int slots = 0;
   std::atomic<int64_t> done{0};
   std::mutex mu;
   std::condition_variable cv;
   std::exception_ptr error;
+  bool exhausted() const;  // every chunk taken (some may still run)
 };
 
 ThreadPool::ThreadPool(int num_threads) {
-  for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -51,10 +56,34 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::work_on(Job& job) {
+namespace {
+// Takes the first chunk of a range (front) or its last (back); -1 when empty.
+int64_t take(std::atomic<uint64_t>& range, bool front) {
+  uint64_t r = range.load(std::memory_order_relaxed);
   for (;;) {
-    int64_t c = job.next.fetch_add(1, std::memory_order_relaxed);
-    if (c >= job.chunks) return;
+    const uint64_t lo = r >> 32, hi = r & 0xffffffffu;
+    if (lo >= hi) return -1;
+    const uint64_t next = front ? ((lo + 1) << 32 | hi) : (lo << 32 | (hi - 1));
+    if (range.compare_exchange_weak(r, next, std::memory_order_relaxed)) return static_cast<int64_t>(front ? lo : hi - 1);
+  }
+}
+}  // namespace
+
+bool ThreadPool::Job::exhausted() const {
+  for (int t = 0; t < slots; ++t) {
+    const uint64_t r = owned[static_cast<size_t>(t)].load(std::memory_order_relaxed);
+    if ((r >> 32) < (r & 0xffffffffu)) return false;
+  }
+  return true;
+}
+
+void ThreadPool::work_on(Job& job, int slot) {
+  for (;;) {
+    // Own chunks first, in order; then the last chunk of the next thread's
+    // range that has one left.
+    int64_t c = slot < job.slots ? take(job.owned[static_cast<size_t>(slot)], true) : -1;
+    for (int k = 1; c < 0 && k <= job.slots; ++k) c = take(job.owned[static_cast<size_t>((slot + k) % job.slots)], false);
+    if (c < 0) return;
     const int64_t b = job.bounds[static_cast<size_t>(c)], e = job.bounds[static_cast<size_t>(c) + 1];
     try {
       (*job.fn)(b, e);
@@ -69,7 +98,7 @@ void ThreadPool::work_on(Job& job) {
   }
 }
 
-void ThreadPool::worker_loop() {
+void ThreadPool::worker_loop(int slot) {
   uint64_t seen = g_posted.load(std::memory_order_acquire);
   for (;;) {
     // Spin-then-sleep: watch the post counter (no lock) for a while first.
@@ -83,8 +112,7 @@ void ThreadPool::worker_loop() {
       std::unique_lock<std::mutex> lk(mu_);
       seen = g_posted.load(std::memory_order_acquire);
       // Drop jobs whose chunks are all claimed; others stay for more workers.
-      while (!queue_.empty() && queue_.front()->next.load(std::memory_order_relaxed) >= queue_.front()->chunks)
-        queue_.pop_front();
+      while (!queue_.empty() && queue_.front()->exhausted()) queue_.pop_front();
       if (queue_.empty()) {
         if (stop_) return;
         cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
@@ -96,7 +124,7 @@ void ThreadPool::worker_loop() {
       }
       job = queue_.front();
     }
-    work_on(*job);
+    work_on(*job, slot);
   }
 }
 
@@ -109,16 +137,32 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
     return;
   }
   auto job = std::make_shared<Job>();
-  // Decreasing chunks (guided): each is 1/(2 * threads) of what is left, at
-  // least `grain`. The first ones are large (little overhead), the last ones
-  // small, so the threads finish close together: with equal chunks of n/(4 *
-  // threads) a thread idled up to a whole chunk at the end of every call,
-  // which at 2 threads cost a CNN of small convolutions most of its gain.
+  // Each thread owns a contiguous t-th of [0, n), cut into decreasing
+  // chunks (each 1/4 of what is left of the range, at least `grain`): it
+  // runs its own from the front, large ones first, and a thread done with
+  // its range takes the small ones at the back of another's, so the threads
+  // finish close together. Owning a fixed part of the index space keeps
+  // most of each thread's data where it was the op before (a convolution's
+  // rows are, say, the top half of the map on one thread in every layer):
+  // with one shared queue of chunks the part each thread got depended on
+  // timing, and at 2 threads half of every input came from the other core.
   // The bounds depend only on n, grain and threads (not on timing), so a
   // kernel reducing per chunk gives the same result on every run.
-  for (int64_t b = 0; b < n;) {
-    job->bounds.push_back(b);
-    b += std::max(grain, (n - b) / (2 * threads));
+  // Everything in units of `grain` indices, so that only the very last
+  // chunk can be shorter than the grain.
+  const int64_t units = (n + grain - 1) / grain;
+  const int slots = static_cast<int>(std::min<int64_t>(threads, units));
+  job->slots = slots;
+  job->owned = std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(slots));
+  for (int t = 0; t < slots; ++t) {
+    const int64_t first = static_cast<int64_t>(job->bounds.size());
+    const int64_t u1 = units * (t + 1) / slots;
+    for (int64_t u = units * t / slots; u < u1;) {
+      job->bounds.push_back(u * grain);
+      u += std::max<int64_t>(1, (u1 - u) / 4);
+    }
+    job->owned[static_cast<size_t>(t)].store(static_cast<uint64_t>(first) << 32 | static_cast<uint64_t>(job->bounds.size()),
+                                             std::memory_order_relaxed);
   }
   job->bounds.push_back(n);
   const int64_t chunks = static_cast<int64_t>(job->bounds.size()) - 1;
@@ -131,7 +175,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
   }
   g_posted.fetch_add(1, std::memory_order_release);
   cv_.notify_all();
-  work_on(*job);
+  work_on(*job, 0);
   // The last chunks may still run on workers: spin a little, then sleep.
   for (int spin = 0; spin < kSpinPauses && job->done.load(std::memory_order_acquire) != job->chunks; ++spin)
     ONYX_CPU_RELAX();

@@ -1,6 +1,8 @@
 // Intra-op thread pool.
 //
-// parallel_for splits [0, n) into chunks; the calling thread works on its own
+// parallel_for splits [0, n) into one contiguous part per thread, each cut
+// into chunks that other threads may take once their own part is done (see
+// ThreadPool::parallel_for); the calling thread works on its own
 // job alongside the workers, so a job never waits for a free worker and nested
 // or concurrent parallel_for calls (several Run calls on one session) cannot
 // deadlock. Workers spin briefly before sleeping: most kernels of a model run
@@ -38,8 +40,9 @@ class ThreadPool {
 
  private:
   struct Job;
-  void worker_loop();
-  static void work_on(Job& job);
+  void worker_loop(int slot);
+  // Runs chunks of `job` as thread `slot` (0: the caller) until none is left.
+  static void work_on(Job& job, int slot);
 
   std::vector<std::thread> workers_;
   std::mutex mu_;

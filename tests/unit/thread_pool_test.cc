@@ -56,6 +56,32 @@ TEST(ThreadPool, ChunkBoundsDoNotDependOnTiming) {
   }
 }
 
+TEST(ThreadPool, EachThreadOwnsAContiguousPart) {
+  // Chunks never straddle a thread's part (a t-th of the work, in whole
+  // grains), and the first of each part is a quarter of it: the first
+  // chunks a thread takes are its own, so a kernel's thread keeps the same
+  // region of the data from one op to the next.
+  for (int threads : {2, 4}) {
+    ThreadPool pool(threads);
+    const int64_t n = 1000, grain = 5;
+    std::mutex mu;
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    pool.parallel_for(n, grain, [&](int64_t b, int64_t e) {
+      std::lock_guard<std::mutex> lk(mu);
+      ranges.emplace_back(b, e);
+    });
+    std::sort(ranges.begin(), ranges.end());
+    const int64_t units = n / grain;
+    for (int t = 0; t < threads; ++t) {
+      const int64_t part0 = units * t / threads * grain, part1 = units * (t + 1) / threads * grain;
+      auto first = std::find_if(ranges.begin(), ranges.end(), [&](const auto& r) { return r.first == part0; });
+      ASSERT_NE(first, ranges.end()) << "no chunk starts part " << t << " at " << part0;
+      EXPECT_EQ(first->second - first->first, (part1 - part0) / grain / 4 * grain) << "part " << t;
+      for (const auto& r : ranges) EXPECT_FALSE(r.first < part0 && r.second > part0) << r.first << ".." << r.second;
+    }
+  }
+}
+
 TEST(ThreadPool, RethrowsTheFirstException) {
   ThreadPool pool(2);
   EXPECT_THROW(pool.parallel_for(100, 1,
