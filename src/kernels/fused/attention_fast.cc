@@ -1,19 +1,22 @@
 // Fast com.onyx MultiHeadAttention on the SGEMM microkernel.
 //
-// Work items are (batch, head, block of up to 128 query rows). Each packs its
-// operands itself, straight from the QKV rows, into the microkernel's panel
-// layout (ukernels/sgemm.h: A in MR-row panels, B in NR-column panels, k
-// outermost): Q (scaled) as A, K^T as B; computes the score block one MR x NR
-// tile at a time; adds the mask and normalizes each row (ukernels/rows.h);
-// packs the probabilities as A and V as B; and multiplies them into a
-// scratch block copied to the output's head columns.
+// Work items are (batch, head, block of up to 128 query rows). Each packs
+// its B operands itself, straight from the QKV rows, into the microkernel's
+// panel layout (ukernels/sgemm.h: NR-column panels, k outermost): K^T times
+// the scale, and V. It computes the score block one MR x NR tile at a time
+// with Q's rows read in place as A (tile_rows); adds the mask and normalizes
+// each row (ukernels/rows.h); and multiplies the probabilities, their rows
+// read in place too, by V into a scratch block copied to the output's head
+// columns.
 //
 // Why not two calls of ukernel::sgemm per block (the first version): with
 // D = 64 and S = 128 its general packing and edge-tile handling took a third
 // of the op's time (perf on bert_base's attention alone: pack_panels 33%,
-// the microkernel 46%). Here Q, K and V are packed once per block with the
-// panel geometry known in advance, the score and output blocks are padded to
-// whole tiles (no edge tiles), and a causal block only computes, per row
+// the microkernel 46%). Here K and V are packed once per block with the
+// panel geometry known in advance, Q and the probabilities are not packed at
+// all (bert_base's attention: 6.0 to 5.4 ms per run at 1 thread, per-node
+// profile), the score and output blocks are padded to whole columns of
+// tiles, and a causal block only computes, per row
 // panel, the key panels up to that panel's last query (and multiplies by
 // only those keys), so a 128-query causal block costs about half a full one.
 // The score block lives in the work item's own buffer: nothing
@@ -41,7 +44,7 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // A work item's buffers, kept per thread across calls (they only grow).
 struct MhaScratch {
-  std::vector<float> q, k, v, scores, p, out, qrot, krot;
+  std::vector<float> k, v, scores, out, qrot, krot;
 };
 thread_local MhaScratch tls_mha;
 
@@ -113,9 +116,12 @@ class MultiHeadAttentionFast final : public Kernel {
     // The last panel's rows past the block are never read: S = 128 on 6-row
     // tiles ends in 2 rows, run by the 2-row kernel rather than a full tile.
     auto panel_rows = [&](int64_t ip) { return std::min(MR, rows - ip * MR); };
-    auto tile = [&](int64_t mi, int64_t kc, const float* a, const float* bp, float* c, int64_t ldc) {
-      if (mi < MR) kern_.tile_edge(static_cast<int>(mi), false, kc, a, 0, bp, c, ldc, false);
-      else kern_.tile(kc, a, bp, c, ldc, false);
+    // A's rows are read in place, lda apart (Q's rows in QKV, the
+    // probabilities' rows in the score block): packing them was a transpose
+    // of 24K floats per 128-query block, each read once by the tiles after it.
+    auto tile = [&](int64_t mi, int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc) {
+      if (mi < MR) kern_.tile_edge(static_cast<int>(mi), true, kc, a, lda, bp, c, ldc, false);
+      else kern_.tile_rows(kc, a, lda, bp, c, ldc, false);
     };
 
     MhaScratch& t = tls_mha;
@@ -134,13 +140,10 @@ class MultiHeadAttentionFast final : public Kernel {
       ldq = ldk = D;
     }
 
-    // Q (times the scale) as A, K^T as B; rows and keys past the block are zero.
-    float* qp = sized(t.q, mpanels * D * MR);
-    for (int64_t ip = 0; ip < mpanels; ++ip)
-      pack_rows_(qp + ip * D * MR, q + ip * MR * ldq, ldq, std::min(MR, rows - ip * MR), D, MR, s.scale);
+    // Q as A (its rows in place), K^T times the scale as B; keys past the block are zero.
     float* kp = sized(t.k, kpanels * D * NR);
     for (int64_t jp = 0; jp < kpanels; ++jp)
-      pack_rows_(kp + jp * D * NR, k + jp * NR * ldk, ldk, std::min(NR, keys - jp * NR), D, NR, 1.f);
+      pack_rows_(kp + jp * D * NR, k + jp * NR * ldk, ldk, std::min(NR, keys - jp * NR), D, NR, s.scale);
     // The next item's Q, K and V rows are fetched into L2 a few at a time
     // while this one's scores are computed. They are strided pieces of QKV
     // rows (D floats every row): without this, the packing loops stalled on
@@ -163,7 +166,7 @@ class MultiHeadAttentionFast final : public Kernel {
     for (int64_t ip = 0; ip < mpanels; ++ip) {
       const int64_t kp_used = ceil_div(panel_keys(ip), NR);
       for (int64_t jp = 0; jp < kp_used; ++jp)
-        tile(panel_rows(ip), D, qp + ip * D * MR, kp + jp * D * NR, sc + ip * MR * ldsc + jp * NR, ldsc);
+        tile(panel_rows(ip), D, q + ip * MR * ldq, ldq, kp + jp * D * NR, sc + ip * MR * ldsc + jp * NR, ldsc);
       prefetch_rows(ip * ahead_step, (ip + 1) * ahead_step);
     }
     for (int64_t r = 0; r < rows; ++r) {
@@ -172,10 +175,6 @@ class MultiHeadAttentionFast final : public Kernel {
       // Causal: only keys up to the query's own position may be unmasked.
       rows_.attention_softmax(sc + r * ldsc, m, s.mk, causal ? i + 1 : keys, ldsc);
     }
-    // Probabilities as A over the panel's keys; padded rows zero.
-    float* pp = sized(t.p, mpanels * MR * keys);
-    for (int64_t ip = 0; ip < mpanels; ++ip)
-      pack_rows_(pp + ip * MR * keys, sc + ip * MR * ldsc, ldsc, std::min(MR, rows - ip * MR), panel_keys(ip), MR, 1.f);
     // V as B: vp[panel][j][c], head columns past D zero.
     float* vp = sized(t.v, dpanels * keys * NR);
     for (int64_t j = 0; j < keys; ++j) {
@@ -192,7 +191,7 @@ class MultiHeadAttentionFast final : public Kernel {
     for (int64_t ip = 0; ip < mpanels; ++ip) {
       const int64_t kc = panel_keys(ip);
       for (int64_t dp = 0; dp < dpanels; ++dp)
-        tile(panel_rows(ip), kc, pp + ip * MR * keys, vp + dp * keys * NR, ot + ip * MR * ldo + dp * NR, ldo);
+        tile(panel_rows(ip), kc, sc + ip * MR * ldsc, ldsc, vp + dp * keys * NR, ot + ip * MR * ldo + dp * NR, ldo);
     }
     for (int64_t r = 0; r < rows; ++r)
       std::memcpy(out + (b * s.seq + i0 + r) * s.out_row + h * D, ot + r * ldo, sizeof(float) * D);
