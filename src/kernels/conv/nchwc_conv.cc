@@ -556,9 +556,8 @@ class NchwcConvFast final : public Kernel {
     // count is not a multiple of 4) runs its pairs one by one.
     const int64_t per_row = pointwise ? (geo.OW + 47) / 48 : 1;
     const int64_t chunk = (geo.OW + per_row - 1) / per_row, rows = geo.OH * per_row;
-    const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * (nchw ? 1 : kBlock);
-    const bool quad = rows_.conv_quad && pairs >= 2;
-    const int64_t per_group = quad ? 2 : 1, groups = (pairs + per_group - 1) / per_group;
+    const DenseRun d = dense_run(geo, packed, bias, zeros, nchw, Mb);
+    const int64_t pair_floats = d.pair_floats, per_group = d.per_group, groups = (pairs + per_group - 1) / per_group;
     const int64_t work = chunk * pair_floats * per_group;  // multiply-adds per item / 8
     // Item order. Block-pair major (consecutive items share a pair) keeps a
     // pair's packed weights in L2 while the whole input streams past once per
@@ -579,31 +578,11 @@ class NchwcConvFast final : public Kernel {
         const int64_t gr = pos_major ? in_image % groups : in_image / rows;
         const int64_t r = pos_major ? in_image / groups : in_image % rows;
         const int64_t oh = r / per_row, ow0 = (r % per_row) * chunk, ow1 = std::min(geo.OW, ow0 + chunk);
-        auto args = [&](int64_t pr, int nb) {
-          nchwc::RowArgs a{};
-          a.g = &geo;
-          a.x = xp + n * Cb * in_plane;
-          a.w = packed + pr * pair_floats;
-          a.w2 = nb == 4 ? a.w + pair_floats : nullptr;
-          a.bias = bias + pr * 2 * kBlock;
-          a.zeros = zeros;
-          a.nb = nb;
-          a.relu = relu;
-          a.nchw_input = nchw;
-          for (int j = 0; j < nb; ++j) {
-            const int64_t off = (n * Mb + 2 * pr + j) * out_plane + oh * geo.OW * kBlock;
-            a.y[j] = yp + off;
-            a.z[j] = zp ? zp + off : nullptr;
-          }
-          return a;
-        };
+        auto off = [&](int64_t b) { return (n * Mb + b) * out_plane + oh * geo.OW * kBlock; };
+        dense_group(
+            d, xp + n * Cb * in_plane, gr, oh, ow0, ow1, [&](int64_t b) { return yp + off(b); },
+            [&](int64_t b) { return zp ? zp + off(b) : nullptr; });
         const int64_t pr0 = gr * per_group;
-        if (quad && 2 * pr0 + 3 < Mb) {
-          rows_.conv_quad(args(pr0, 4), oh, ow0, ow1);
-        } else {
-          for (int64_t pr = pr0; pr < std::min(pairs, pr0 + per_group); ++pr)
-            rows_.conv(args(pr, 2 * pr + 1 < Mb ? 2 : 1), oh, ow0, ow1);
-        }
         if (other_act)
           for (int64_t b = 2 * pr0; b < std::min(Mb, 2 * (pr0 + per_group)); ++b)
             ukernel::apply_activation(yp + (n * Mb + b) * out_plane + oh * geo.OW * kBlock + ow0 * kBlock,
@@ -613,6 +592,56 @@ class NchwcConvFast final : public Kernel {
   }
 
  private:
+  // What every dense row step of a run shares.
+  struct DenseRun {
+    const nchwc::ConvGeo* geo;
+    const float* packed;  // block pair pr's weights at pr * pair_floats
+    const float* bias;
+    const float* zeros;
+    int64_t pair_floats, per_group, pairs, Mb;
+    bool quad, relu, nchw;
+  };
+  DenseRun dense_run(const nchwc::ConvGeo& geo, const float* packed, const float* bias, const float* zeros, bool nchw,
+                     int64_t Mb) const {
+    const int64_t pairs = (Mb + 1) / 2;
+    const bool quad = rows_.conv_quad && pairs >= 2;
+    return {&geo, packed, bias, zeros, geo.KH * geo.KW * geo.in_blocks * 2 * kBlock * (nchw ? 1 : kBlock),
+            quad ? 2 : 1, pairs, Mb, quad, conv_.epi.act == ukernel::Act::kRelu, nchw};
+  }
+
+  // Row oh, positions [ow0, ow1), of block-pair group gr of the image at x:
+  // both pairs in one two-pair step where the build has one and the group
+  // has four blocks, else pair by pair. out(b) is block b's output row,
+  // res(b) its residual row or null.
+  template <typename Out, typename Res>
+  void dense_group(const DenseRun& d, const float* x, int64_t gr, int64_t oh, int64_t ow0, int64_t ow1, Out out,
+                   Res res) const {
+    auto args = [&](int64_t pr, int nb) {
+      nchwc::RowArgs a{};
+      a.g = d.geo;
+      a.x = x;
+      a.w = d.packed + pr * d.pair_floats;
+      a.w2 = nb == 4 ? a.w + d.pair_floats : nullptr;
+      a.bias = d.bias + pr * 2 * kBlock;
+      a.zeros = d.zeros;
+      a.nb = nb;
+      a.relu = d.relu;
+      a.nchw_input = d.nchw;
+      for (int j = 0; j < nb; ++j) {
+        a.y[j] = out(2 * pr + j);
+        a.z[j] = res(2 * pr + j);
+      }
+      return a;
+    };
+    const int64_t pr0 = gr * d.per_group;
+    if (d.quad && 2 * pr0 + 3 < d.Mb) {
+      rows_.conv_quad(args(pr0, 4), oh, ow0, ow1);
+    } else {
+      for (int64_t pr = pr0; pr < std::min(d.pairs, pr0 + d.per_group); ++pr)
+        rows_.conv(args(pr, 2 * pr + 1 < d.Mb ? 2 : 1), oh, ow0, ow1);
+    }
+  }
+
   // With a fused max pool (conv_.pool): work items are (image, group of
   // block pairs, band of pool rows). An item computes the convolution rows
   // its band reads into a buffer of its thread, then pools them into y; the
@@ -623,16 +652,14 @@ class NchwcConvFast final : public Kernel {
                   int64_t in_plane, bool nchw, const float* packed, const float* bias, Tensor& y) const {
     const int64_t N = y.dim(0), Mb = y.dim(1), Cb = geo.in_blocks, pairs = (Mb + 1) / 2;
     const int64_t POH = pg.out[0], POW = pg.out[1], row_floats = geo.OW * kBlock;
-    const bool quad = rows_.conv_quad && pairs >= 2;
-    const int64_t per_group = quad ? 2 : 1, groups = (pairs + per_group - 1) / per_group;
-    const int64_t pair_floats = geo.KH * geo.KW * Cb * 2 * kBlock * (nchw ? 1 : kBlock);
-    const bool relu = conv_.epi.act == ukernel::Act::kRelu;
-    const bool other_act = !relu && conv_.epi.act != ukernel::Act::kNone;
+    const float zeros[kBlock] = {};
+    const DenseRun d = dense_run(geo, packed, bias, zeros, nchw, Mb);
+    const int64_t per_group = d.per_group, groups = (pairs + per_group - 1) / per_group;
+    const bool other_act = !d.relu && conv_.epi.act != ukernel::Act::kNone;
     const int threads = pool ? pool->num_threads() : 1;
     int64_t band = std::max<int64_t>(1, 16 / pg.stride[0]);
     while (band > 1 && N * groups * ((POH + band - 1) / band) < 4 * threads) band /= 2;
     const int64_t bands = (POH + band - 1) / band;
-    const float zeros[kBlock] = {};
     float* yp = y.data<float>();
     parallel_for(pool, N * groups * bands, 1, [&](int64_t i0, int64_t i1) {
       thread_local std::vector<float> buf;
@@ -646,27 +673,10 @@ class NchwcConvFast final : public Kernel {
         const int64_t b0 = 2 * gr * per_group, b1 = std::min(Mb, b0 + 2 * per_group), rows = std::max<int64_t>(0, r1 - r0);
         float* band_buf = scratch(buf, (b1 - b0) * rows * row_floats);
         for (int64_t oh = r0; oh < r1; ++oh) {
-          auto args = [&](int64_t pr, int nb) {
-            nchwc::RowArgs a{};
-            a.g = &geo;
-            a.x = xp + n * Cb * in_plane;
-            a.w = packed + pr * pair_floats;
-            a.w2 = nb == 4 ? a.w + pair_floats : nullptr;
-            a.bias = bias + pr * 2 * kBlock;
-            a.zeros = zeros;
-            a.nb = nb;
-            a.relu = relu;
-            a.nchw_input = nchw;
-            for (int j = 0; j < nb; ++j) a.y[j] = band_buf + ((2 * pr + j - b0) * rows + oh - r0) * row_floats;
-            return a;
-          };
-          const int64_t pr0 = gr * per_group;
-          if (quad && 2 * pr0 + 3 < Mb) {
-            rows_.conv_quad(args(pr0, 4), oh, 0, geo.OW);
-          } else {
-            for (int64_t pr = pr0; pr < std::min(pairs, pr0 + per_group); ++pr)
-              rows_.conv(args(pr, 2 * pr + 1 < Mb ? 2 : 1), oh, 0, geo.OW);
-          }
+          dense_group(
+              d, xp + n * Cb * in_plane, gr, oh, 0, geo.OW,
+              [&](int64_t b) { return band_buf + ((b - b0) * rows + oh - r0) * row_floats; },
+              [](int64_t) -> const float* { return nullptr; });
           if (other_act)
             for (int64_t b = b0; b < b1; ++b)
               ukernel::apply_activation(band_buf + ((b - b0) * rows + oh - r0) * row_floats, row_floats, conv_.epi);
