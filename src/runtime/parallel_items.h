@@ -4,9 +4,10 @@
 // parallel_for hands out fixed, decreasing chunks; the first one a thread
 // takes is a quarter of its share (an eighth of the work at 2 threads), and
 // when that thread is descheduled (a busy machine: other processes on the
-// same cores) the others finish the rest and then wait for that chunk. Here every thread claims one item
-// at a time until none is left, so a preempted thread holds up the others by
-// at most the item it is on; with the machine to itself the split is even.
+// same cores) the others finish the rest and then wait for that chunk. Here
+// every thread claims one item at a time until none is left, so a preempted
+// thread holds up the others by at most the item it is on; with the machine
+// to itself the split is even.
 #pragma once
 
 #include <atomic>
