@@ -557,7 +557,7 @@ class NchwcConvFast final : public Kernel {
     const int64_t per_row = pointwise ? (geo.OW + 47) / 48 : 1;
     const int64_t chunk = (geo.OW + per_row - 1) / per_row, rows = geo.OH * per_row;
     const DenseRun d = dense_run(geo, packed, bias, zeros, nchw, Mb);
-    const int64_t pair_floats = d.pair_floats, per_group = d.per_group, groups = (pairs + per_group - 1) / per_group;
+    const int64_t pair_floats = d.pair_floats, per_group = d.per_group(), groups = d.groups();
     const int64_t work = chunk * pair_floats * per_group;  // multiply-adds per item / 8
     // Item order. Block-pair major (consecutive items share a pair) keeps a
     // pair's packed weights in L2 while the whole input streams past once per
@@ -592,21 +592,24 @@ class NchwcConvFast final : public Kernel {
   }
 
  private:
-  // What every dense row step of a run shares.
+  // What every dense row step of a run shares. Output blocks go by pairs
+  // (16 channels), and pairs by groups of two where the build has two-pair
+  // steps (quad), else one.
   struct DenseRun {
     const nchwc::ConvGeo* geo;
     const float* packed;  // block pair pr's weights at pr * pair_floats
     const float* bias;
     const float* zeros;
-    int64_t pair_floats, per_group, pairs, Mb;
+    int64_t pair_floats, Mb;
     bool quad, relu, nchw;
+    int64_t pairs() const { return (Mb + 1) / 2; }
+    int64_t per_group() const { return quad ? 2 : 1; }
+    int64_t groups() const { return (pairs() + per_group() - 1) / per_group(); }
   };
   DenseRun dense_run(const nchwc::ConvGeo& geo, const float* packed, const float* bias, const float* zeros, bool nchw,
                      int64_t Mb) const {
-    const int64_t pairs = (Mb + 1) / 2;
-    const bool quad = rows_.conv_quad && pairs >= 2;
-    return {&geo, packed, bias, zeros, geo.KH * geo.KW * geo.in_blocks * 2 * kBlock * (nchw ? 1 : kBlock),
-            quad ? 2 : 1, pairs, Mb, quad, conv_.epi.act == ukernel::Act::kRelu, nchw};
+    return {&geo, packed, bias, zeros, geo.KH * geo.KW * geo.in_blocks * 2 * kBlock * (nchw ? 1 : kBlock), Mb,
+            rows_.conv_quad && Mb > 2, conv_.epi.act == ukernel::Act::kRelu, nchw};
   }
 
   // Row oh, positions [ow0, ow1), of block-pair group gr of the image at x:
@@ -633,11 +636,11 @@ class NchwcConvFast final : public Kernel {
       }
       return a;
     };
-    const int64_t pr0 = gr * d.per_group;
+    const int64_t pr0 = gr * d.per_group();
     if (d.quad && 2 * pr0 + 3 < d.Mb) {
       rows_.conv_quad(args(pr0, 4), oh, ow0, ow1);
     } else {
-      for (int64_t pr = pr0; pr < std::min(d.pairs, pr0 + d.per_group); ++pr)
+      for (int64_t pr = pr0; pr < std::min(d.pairs(), pr0 + d.per_group()); ++pr)
         rows_.conv(args(pr, 2 * pr + 1 < d.Mb ? 2 : 1), oh, ow0, ow1);
     }
   }
@@ -650,11 +653,11 @@ class NchwcConvFast final : public Kernel {
   // convolution rows that is 1 in 16 for a 3x3 stride-2 pool.
   void run_pooled(ThreadPool* pool, const nchwc::ConvGeo& geo, const WindowGeometry& pg, const float* xp,
                   int64_t in_plane, bool nchw, const float* packed, const float* bias, Tensor& y) const {
-    const int64_t N = y.dim(0), Mb = y.dim(1), Cb = geo.in_blocks, pairs = (Mb + 1) / 2;
+    const int64_t N = y.dim(0), Mb = y.dim(1), Cb = geo.in_blocks;
     const int64_t POH = pg.out[0], POW = pg.out[1], row_floats = geo.OW * kBlock;
     const float zeros[kBlock] = {};
     const DenseRun d = dense_run(geo, packed, bias, zeros, nchw, Mb);
-    const int64_t per_group = d.per_group, groups = (pairs + per_group - 1) / per_group;
+    const int64_t per_group = d.per_group(), groups = d.groups();
     const bool other_act = !d.relu && conv_.epi.act != ukernel::Act::kNone;
     const int threads = pool ? pool->num_threads() : 1;
     int64_t band = std::max<int64_t>(1, 16 / pg.stride[0]);

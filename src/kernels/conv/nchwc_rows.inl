@@ -101,6 +101,12 @@ inline void for_each_step(int64_t ow0, int64_t ow1, F&& step) {
   }
 }
 
+// The NCHW-input geometries whose reduction is unrolled (nchw_fixed_taps):
+// the RGB stems, 3 or 7 wide, undilated, at stride 1 or 2.
+inline bool is_unrolled_stem(const ConvGeo& g) {
+  return g.DW == 1 && (g.KW == 3 || g.KW == 7) && (g.SW == 1 || g.SW == 2);
+}
+
 // A 1x1 convolution at stride 1 without padding on a blocked input: every
 // position reads one input pixel, the one it writes.
 inline bool is_pointwise(const RowArgs& a) {
@@ -194,15 +200,11 @@ template <int P, bool kTwo, int kSW>
 [[gnu::always_inline]] inline bool nchw_fixed_width(const RowArgs& a, int64_t oh, int64_t iw0, bool inside,
                                                     typename StepOps<kTwo>::V (&acc)[P]) {
   const ConvGeo& g = *a.g;
-  if constexpr (kSW != 0) {
-    if (g.DW == 1 && g.KW == 3) {
-      nchw_fixed_taps<P, kTwo, kSW, 3>(a, oh, iw0, inside, acc);
-      return true;
-    }
-    if (g.DW == 1 && g.KW == 7) {
-      nchw_fixed_taps<P, kTwo, kSW, 7>(a, oh, iw0, inside, acc);
-      return true;
-    }
+  if constexpr (kSW != 0) {  // stride 1 or 2, as g.SW
+    if (!is_unrolled_stem(g)) return false;
+    if (g.KW == 3) nchw_fixed_taps<P, kTwo, kSW, 3>(a, oh, iw0, inside, acc);
+    else nchw_fixed_taps<P, kTwo, kSW, 7>(a, oh, iw0, inside, acc);
+    return true;
   }
   return false;
 }
@@ -440,9 +442,10 @@ template <int P, int kSW, int kKW>
 
 // Any dense geometry on a blocked input, or an unrolled stem on an NCHW
 // one, two block pairs per step: the reduction of conv_positions with two
-// pair vectors per position. Besides the loads it halves, it doubles the FMA chains of a
-// short step: a 7-wide map (resnet50's layer4) is one step of 7 positions,
-// 7 chains for one pair (latency-bound below 8) and 14 for two.
+// pair vectors per position. Besides the loads it halves, it doubles the
+// FMA chains of a short step: a 7-wide map (resnet50's layer4) is one step
+// of 7 positions, 7 chains for one pair (latency-bound below 8) and 14 for
+// two.
 template <int P, int kSW>
 static void conv_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
   using S = BlockPair;
@@ -467,35 +470,36 @@ static void conv_quad_positions(const RowArgs& a, int64_t oh, int64_t ow0) {
       if (g.KW == 3) nchw_fixed_taps_quad<P, kSW, 3>(a, oh, iw0, inside, acc0, acc1);
       else nchw_fixed_taps_quad<P, kSW, 7>(a, oh, iw0, inside, acc0, acc1);
     }
-  } else
-  for (int64_t kh = 0; kh < g.KH; ++kh) {
-    const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
-    if (ih < 0 || ih >= g.H) continue;
-    const float* xrow = a.x + ih * g.W * kBlock;
-    for (int64_t kw = 0; kw < g.KW; ++kw) {
-      const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kBlock * 2 * kBlock);
-      const float* xp[P];
-      int64_t step[P];
+  } else {
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t ih = oh * g.SH - g.PT + kh * g.DH;
+      if (ih < 0 || ih >= g.H) continue;
+      const float* xrow = a.x + ih * g.W * kBlock;
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const float* wp = a.w + (kh * g.KW + kw) * g.in_blocks * (kBlock * 2 * kBlock);
+        const float* xp[P];
+        int64_t step[P];
 #pragma GCC unroll 16
-      for (int p = 0; p < P; ++p) {
-        const int64_t iw = iw0 + p * sw + kw * g.DW;
-        const bool in = inside || (iw >= 0 && iw < g.W);
-        xp[p] = in ? xrow + iw * kBlock : a.zeros;
-        step[p] = in ? plane : 0;
-      }
-      for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kBlock) {
-#pragma GCC unroll 8
-        for (int c = 0; c < kBlock; ++c) {
-          const SV w0 = S::load(wp + c * 2 * kBlock), w1 = S::load(wp + pair_step + c * 2 * kBlock);
-#pragma GCC unroll 16
-          for (int p = 0; p < P; ++p) {
-            const SV xv = S::bcast(xp[p] + c);
-            acc0[p] = S::fma(xv, w0, acc0[p]);
-            acc1[p] = S::fma(xv, w1, acc1[p]);
-          }
+        for (int p = 0; p < P; ++p) {
+          const int64_t iw = iw0 + p * sw + kw * g.DW;
+          const bool in = inside || (iw >= 0 && iw < g.W);
+          xp[p] = in ? xrow + iw * kBlock : a.zeros;
+          step[p] = in ? plane : 0;
         }
+        for (int64_t cb = 0; cb < g.in_blocks; ++cb, wp += 2 * kBlock * kBlock) {
+#pragma GCC unroll 8
+          for (int c = 0; c < kBlock; ++c) {
+            const SV w0 = S::load(wp + c * 2 * kBlock), w1 = S::load(wp + pair_step + c * 2 * kBlock);
 #pragma GCC unroll 16
-        for (int p = 0; p < P; ++p) xp[p] += step[p];
+            for (int p = 0; p < P; ++p) {
+              const SV xv = S::bcast(xp[p] + c);
+              acc0[p] = S::fma(xv, w0, acc0[p]);
+              acc1[p] = S::fma(xv, w1, acc1[p]);
+            }
+          }
+#pragma GCC unroll 16
+          for (int p = 0; p < P; ++p) xp[p] += step[p];
+        }
       }
     }
   }
@@ -517,7 +521,7 @@ static void conv_row_impl(const RowArgs& a, int64_t oh, int64_t ow0, int64_t ow1
     const ConvGeo& g = *a.g;
     // An NCHW input of a geometry nchw_fixed_taps does not unroll takes the
     // general loop.
-    const bool nchw_general = a.nchw_input && !(g.DW == 1 && (g.KW == 3 || g.KW == 7) && (g.SW == 1 || g.SW == 2));
+    const bool nchw_general = a.nchw_input && !is_unrolled_stem(g);
     if (len == 1 || nchw_general) {
       RowArgs b = a;
       b.nb = 2;
