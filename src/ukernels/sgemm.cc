@@ -28,10 +28,11 @@ namespace {
 
 // Portable microkernel: 4 x 8, plain loops the compiler may vectorise.
 // A packed (a[k * 4 + i]) or as MI rows of a row-major matrix (a[i * lda + k]);
-// MI < 4 runs the last rows of A (still in a 4-wide packed panel).
+// MI < 4 runs the last rows of A (still in a 4-wide packed panel). It leaves
+// the prefetch hint to the hardware: the fallback is the oracle, not a rival.
 template <bool kRowsA, int MI = 4>
 void sgemm_tile_scalar_impl(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                            bool accumulate) {
+                            bool accumulate, const Prefetch&) {
   constexpr int MR = 4, NR = 8;
   float acc[MI][NR] = {};
   for (int64_t k = 0; k < kc; ++k) {
@@ -43,16 +44,17 @@ void sgemm_tile_scalar_impl(int64_t kc, const float* a, int64_t lda, const float
   for (int i = 0; i < MI; ++i)
     for (int j = 0; j < NR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
-void sgemm_tile_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
-  sgemm_tile_scalar_impl<false>(kc, a, 0, b, c, ldc, accumulate);
+void sgemm_tile_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+                       const Prefetch& pf) {
+  sgemm_tile_scalar_impl<false>(kc, a, 0, b, c, ldc, accumulate, pf);
 }
 void sgemm_tile_edge_scalar(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                            int64_t ldc, bool accumulate) {
-  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, bool);
+                            int64_t ldc, bool accumulate, const Prefetch& pf) {
+  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, bool, const Prefetch&);
   static constexpr Fn kFns[2][3] = {
       {sgemm_tile_scalar_impl<false, 1>, sgemm_tile_scalar_impl<false, 2>, sgemm_tile_scalar_impl<false, 3>},
       {sgemm_tile_scalar_impl<true, 1>, sgemm_tile_scalar_impl<true, 2>, sgemm_tile_scalar_impl<true, 3>}};
-  kFns[rows_a][mi - 1](kc, a, lda, b, c, ldc, accumulate);
+  kFns[rows_a][mi - 1](kc, a, lda, b, c, ldc, accumulate, pf);
 }
 
 constexpr SgemmKernel kSgemmScalar{Isa::kScalar, 4, 8, sgemm_tile_scalar, sgemm_tile_scalar_impl<true>,
@@ -421,17 +423,20 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
             lines_per_tile = (next_lines + mpanels - 1) / mpanels;
           }
           for (int64_t ip = 0; ip < mpanels; ++ip) {
-            for (int64_t l = ip * lines_per_tile, e = std::min(next_lines, l + lines_per_tile); l < e; ++l)
-              __builtin_prefetch(next_b + l * 64, 0, 2);
+            Prefetch pf;
+            if (next_b) {
+              const int64_t l = ip * lines_per_tile, e = std::min(next_lines, l + lines_per_tile);
+              if (e > l) pf = {next_b + l * 64, (e - l) * 64};
+            }
             const int64_t mi = std::min<int64_t>(MR, rows - ip * MR);
             float* ct = C + (m0 + ip * MR) * ldc + n0 + jp * NR;
             // A packed panel, else A's rows in place; the last rows of A
             // (mi < MR) by the kernel for that many rows.
             const float* ap = direct_a ? A.x + (m0 + ip * MR) * A.ld + kb * kKc : a_panel(kb, m0 / MR + ip);
             auto tile_into = [&](float* dst, int64_t ld) {
-              if (mi < MR) kern.tile_edge(static_cast<int>(mi), direct_a, kc, ap, A.ld, bp, dst, ld, acc);
-              else if (direct_a) kern.tile_rows(kc, ap, A.ld, bp, dst, ld, acc);
-              else kern.tile(kc, ap, bp, dst, ld, acc);
+              if (mi < MR) kern.tile_edge(static_cast<int>(mi), direct_a, kc, ap, A.ld, bp, dst, ld, acc, pf);
+              else if (direct_a) kern.tile_rows(kc, ap, A.ld, bp, dst, ld, acc, pf);
+              else kern.tile(kc, ap, bp, dst, ld, acc, pf);
             };
             if (nj == NR) {
               tile_into(ct, ldc);

@@ -38,17 +38,26 @@ struct Epilogue {
 void apply_activation(float* x, int64_t n, const Epilogue& epi);
 
 // Tile shape and functions of one ISA's microkernel.
+// Bytes a tile fetches toward L2 while it runs, spread over its k loop (the
+// next B panel, a slice per tile); none when bytes is 0.
+struct Prefetch {
+  const char* at = nullptr;
+  int64_t bytes = 0;
+};
+
 struct SgemmKernel {
   Isa isa;
   int mr, nr;
   // c[0..mr)[0..nr) (+)= sum_k a[k*mr + i] * b[k*nr + j]; ldc in floats.
-  void (*tile)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+  void (*tile)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+               const Prefetch& pf);
   // The same with A as mr rows of a row-major matrix: a[i * lda + k].
-  void (*tile_rows)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate);
+  void (*tile_rows)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate,
+                    const Prefetch& pf);
   // The last 0 < mi < mr rows of A (in an mr-wide packed panel, or in place
   // lda apart when rows_a): writes mi rows of C and costs about mi rows.
   void (*tile_edge)(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                    int64_t ldc, bool accumulate);
+                    int64_t ldc, bool accumulate, const Prefetch& pf);
 };
 const SgemmKernel& sgemm_kernel(Isa isa);
 

@@ -120,8 +120,8 @@ class MultiHeadAttentionFast final : public Kernel {
     // probabilities' rows in the score block): packing them was a transpose
     // of 24K floats per 128-query block, each read once by the tiles after it.
     auto tile = [&](int64_t mi, int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc) {
-      if (mi < MR) kern_.tile_edge(static_cast<int>(mi), true, kc, a, lda, bp, c, ldc, false);
-      else kern_.tile_rows(kc, a, lda, bp, c, ldc, false);
+      if (mi < MR) kern_.tile_edge(static_cast<int>(mi), true, kc, a, lda, bp, c, ldc, false, {});
+      else kern_.tile_rows(kc, a, lda, bp, c, ldc, false, {});
     };
 
     MhaScratch& t = tls_mha;
