@@ -415,12 +415,20 @@ void gemm_block(const SgemmKernel& kern, int64_t M, int64_t N, int64_t K, const 
           // faster, the model 2% (one session, alternated per run).
           const char* next_b = nullptr;
           int64_t next_lines = 0, lines_per_tile = 0;
-          if (!b_per_item && mpanels > 1 && (jp + 1 < npanels || kb + 1 < kblocks)) {
-            const bool same_block = jp + 1 < npanels;
-            next_b = reinterpret_cast<const char*>(same_block ? b_panel(kb, n0 / NR + jp + 1) : b_panel(kb + 1, n0 / NR));
-            const int64_t next_kc = same_block ? kc : std::min(kKc, K - (kb + 1) * kKc);
-            next_lines = next_kc * NR * static_cast<int64_t>(sizeof(float)) / 64;
-            lines_per_tile = (next_lines + mpanels - 1) / mpanels;
+          if (!b_per_item && mpanels > 1) {
+            // The panel after this one: in this K block, else the next K
+            // block's first, else (the item's last panel) the first panel of
+            // the thread's next item, so no item starts on a cold panel.
+            int64_t next_kb = -1, next_p = 0;
+            if (jp + 1 < npanels) next_kb = kb, next_p = n0 / NR + jp + 1;
+            else if (kb + 1 < kblocks) next_kb = kb + 1, next_p = n0 / NR;
+            else if (w + 1 < w1) next_kb = 0, next_p = (w + 1) / mblocks * nc / NR;
+            if (next_kb >= 0) {
+              next_b = reinterpret_cast<const char*>(b_panel(next_kb, next_p));
+              const int64_t next_kc = std::min(kKc, K - next_kb * kKc);
+              next_lines = next_kc * NR * static_cast<int64_t>(sizeof(float)) / 64;
+              lines_per_tile = (next_lines + mpanels - 1) / mpanels;
+            }
           }
           for (int64_t ip = 0; ip < mpanels; ++ip) {
             Prefetch pf;
