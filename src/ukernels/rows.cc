@@ -1,5 +1,5 @@
 // Portable row kernels (see rows.h): plain loops, the reference for the AVX2
-// ones; and the per-ISA dispatch.
+// and AVX-512 ones; and the per-ISA dispatch.
 #include "ukernels/rows.h"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 namespace onyx::ukernel {
 
 const RowOps& row_ops_avx2_table();
+const RowOps& row_ops_avx512_table();
 
 namespace {
 
@@ -54,8 +55,12 @@ const RowOps kScalar{skip_layer_norm_scalar, attention_softmax_scalar};
 
 const RowOps& row_ops(Isa isa) {
   if (!isa_supported(isa)) fail(ErrorCode::kFail, "row kernels for ", isa_name(isa), " requested but the CPU lacks it");
-  // AVX-512 has no kernels of its own here: the AVX2 ones run on it.
-  return isa == Isa::kScalar ? kScalar : row_ops_avx2_table();
+  switch (isa) {
+    case Isa::kScalar: return kScalar;
+    case Isa::kAvx2: return row_ops_avx2_table();
+    case Isa::kAvx512: return row_ops_avx512_table();
+  }
+  return kScalar;
 }
 
 const RowOps& row_ops() {

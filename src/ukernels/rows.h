@@ -3,10 +3,11 @@
 // the row-to-panel transpose that packs attention's GEMM operands.
 //
 // A portable implementation (rows.cc, plain loops: the oracle the tests
-// compare against) and an AVX2 one (rows_avx2.cc), picked once from
+// compare against) and vector ones (rows_simd.inl, built for AVX2 by
+// rows_avx2.cc and for AVX-512 by rows_avx512.cc), picked once from
 // active_isa() like vmath.h. The portable loops accumulate serially (the
 // compiler may not reorder float sums), so a 768-wide row costs ~3 dependent
-// adds per element: the AVX2 ones keep the sums in vector lanes.
+// adds per element: the vector ones keep the sums in vector lanes.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,7 @@
 namespace onyx::ukernel {
 
 const VMath& vmath_avx2_table();
+const VMath& vmath_avx512_table();
 
 namespace {
 
@@ -75,8 +76,12 @@ const VMath kScalar{exp_scalar,         tanh_scalar,       sigmoid_scalar,    er
 
 const VMath& vmath(Isa isa) {
   if (!isa_supported(isa)) fail(ErrorCode::kFail, "vmath for ", isa_name(isa), " requested but the CPU lacks it");
-  // AVX-512 has no kernels of its own here yet: the AVX2 ones run on it.
-  return isa == Isa::kScalar ? kScalar : vmath_avx2_table();
+  switch (isa) {
+    case Isa::kScalar: return kScalar;
+    case Isa::kAvx2: return vmath_avx2_table();
+    case Isa::kAvx512: return vmath_avx512_table();
+  }
+  return kScalar;
 }
 
 const VMath& vmath() {

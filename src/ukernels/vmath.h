@@ -2,10 +2,12 @@
 // GELU (erf and tanh forms), SiLU, and a softmax row. Used by the fast
 // elementwise / softmax kernels and by the SGEMM epilogue.
 //
-// One implementation per ISA (vmath_avx2.cc, compiled with -mavx2 -mfma), and
-// a portable one (vmath.cc: the <cmath> functions, i.e. the reference
-// semantics), picked once from active_isa(). AVX2 accuracy, checked against
-// <cmath> in tests/unit/vmath_test.cc: exp, sigmoid within 2 ulp; tanh within
+// One implementation per ISA (vmath_simd.inl, instantiated on 8-float
+// vectors by vmath_avx2.cc and on 16-float ones by vmath_avx512.cc, each
+// compiled with its own -m flags), and a portable one (vmath.cc: the <cmath>
+// functions, i.e. the reference semantics), picked once from active_isa().
+// Accuracy of both vector builds, checked against <cmath> in
+// tests/unit/vmath_test.cc: exp, sigmoid within 2 ulp; tanh within
 // 3 ulp; erf within 4e-8 absolute and 1e-6 relative (polynomials fitted to
 // erf on [0, 1] and to log(erfc) on [1, 4]). NaN propagates; +-inf saturate
 // as in <cmath>.

@@ -1,0 +1,121 @@
+// The row kernels of rows.h written once over a vector type and instantiated
+// per ISA by rows_avx2.cc (8 floats) and rows_avx512.cc (16), on the structs
+// of ymm_math.h and zmm_math.h. Sums are kept in vector lanes (two
+// accumulators, so the add latency is hidden); the last n % kWidth elements
+// go through masked loads and stores rather than a scalar loop.
+//
+// Include inside an unnamed namespace; `softmax` is the same ISA's
+// VMath::softmax_row.
+
+template <class O>
+void skip_layer_norm(const float* x, const float* skip, const float* bias, const float* gamma, const float* beta,
+                     float eps, int64_t n, float* y, float* sum) {
+  using V = typename O::V;
+  constexpr int W = O::kWidth;
+  const int64_t nw = n / W * W;
+  const auto tm = O::first(n - nw);
+  // Pass 1: s = x + skip (+ bias) into y (and sum); the sum of s.
+  V a0 = O::zero(), a1 = O::zero();
+  int64_t c = 0;
+  auto s_at = [&](int64_t i) {
+    const V v = O::add(O::loadu(x + i), O::loadu(skip + i));
+    return bias ? O::add(v, O::loadu(bias + i)) : v;
+  };
+  for (; c + 2 * W <= nw; c += 2 * W) {
+    const V v0 = s_at(c), v1 = s_at(c + W);
+    O::storeu(y + c, v0);
+    O::storeu(y + c + W, v1);
+    if (sum) {
+      O::storeu(sum + c, v0);
+      O::storeu(sum + c + W, v1);
+    }
+    a0 = O::add(a0, v0);
+    a1 = O::add(a1, v1);
+  }
+  for (; c < nw; c += W) {
+    const V v = s_at(c);
+    O::storeu(y + c, v);
+    if (sum) O::storeu(sum + c, v);
+    a0 = O::add(a0, v);
+  }
+  if (c < n) {
+    V v = O::add(O::load_first(x + c, tm), O::load_first(skip + c, tm));
+    if (bias) v = O::add(v, O::load_first(bias + c, tm));
+    O::store_first(y + c, tm, v);
+    if (sum) O::store_first(sum + c, tm, v);
+    a1 = O::add(a1, v);  // masked-off lanes loaded as 0
+  }
+  const float mean = O::hsum(O::add(a0, a1)) / static_cast<float>(n);
+  const V vm = O::set1(mean);
+  // Pass 2: the centred variance (no cancellation, unlike E[s^2] - mean^2).
+  a0 = O::zero();
+  a1 = O::zero();
+  c = 0;
+  for (; c + 2 * W <= nw; c += 2 * W) {
+    const V d0 = O::sub(O::loadu(y + c), vm), d1 = O::sub(O::loadu(y + c + W), vm);
+    a0 = O::fmadd(d0, d0, a0);
+    a1 = O::fmadd(d1, d1, a1);
+  }
+  for (; c < nw; c += W) {
+    const V d = O::sub(O::loadu(y + c), vm);
+    a0 = O::fmadd(d, d, a0);
+  }
+  if (c < n) {
+    const V d = O::select(tm, O::sub(O::load_first(y + c, tm), vm), O::zero());
+    a1 = O::fmadd(d, d, a1);
+  }
+  const float var = O::hsum(O::add(a0, a1)) / static_cast<float>(n);
+  const V vi = O::set1(1.f / std::sqrt(var + eps));
+  // Pass 3: y = (s - mean) * inv * gamma (+ beta).
+  c = 0;
+  for (; c < nw; c += W) {
+    const V t = O::mul(O::sub(O::loadu(y + c), vm), vi);
+    const V g = O::loadu(gamma + c);
+    O::storeu(y + c, beta ? O::fmadd(t, g, O::loadu(beta + c)) : O::mul(t, g));
+  }
+  if (c < n) {
+    const V t = O::mul(O::sub(O::load_first(y + c, tm), vm), vi);
+    const V g = O::load_first(gamma + c, tm);
+    O::store_first(y + c, tm, beta ? O::fmadd(t, g, O::load_first(beta + c, tm)) : O::mul(t, g));
+  }
+}
+
+template <class O, void (*softmax)(const float*, float*, int64_t, bool)>
+void attention_softmax(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys) {
+  using V = typename O::V;
+  constexpr int W = O::kWidth;
+  const int64_t nw = live / W * W;
+  const V ninf = O::set1(-INFINITY);
+  V vm = ninf;
+  int64_t j = 0;
+  // Pass 1: add the mask, take the maximum (the softmax below takes it again:
+  // one more pass over a row in L1, to spot fully masked rows first). The
+  // running maximum is max's second operand, so NaN scores are skipped.
+  if (mask && mask_step != 0) {
+    for (; j < nw; j += W) {
+      const V v = O::add(O::loadu(row + j), O::loadu(mask + j));
+      O::storeu(row + j, v);
+      vm = O::max(v, vm);
+    }
+  } else {
+    const V m = O::set1(mask ? mask[0] : 0.f);
+    for (; j < nw; j += W) {
+      const V v = O::add(O::loadu(row + j), m);
+      O::storeu(row + j, v);
+      vm = O::max(v, vm);
+    }
+  }
+  if (j < live) {
+    const auto tm = O::first(live - j);
+    V v = O::load_first(row + j, tm);
+    if (mask) v = O::add(v, mask_step ? O::load_first(mask + j, tm) : O::set1(mask[0]));
+    O::store_first(row + j, tm, v);
+    vm = O::max(O::select(tm, v, ninf), vm);
+  }
+  if (O::hmax(vm) == -INFINITY) {
+    std::fill(row, row + keys, 0.f);
+    return;
+  }
+  softmax(row, row, live, false);
+  std::fill(row + live, row + keys, 0.f);
+}
