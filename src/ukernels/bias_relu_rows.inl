@@ -3,8 +3,8 @@
 //    const float* col_bias, bool relu)
 // row_bias[i] per row (convolutions: per output channel) or col_bias[j] per
 // column, then v > 0 ? v : 0 when relu. Plain loops the compiler vectorises;
-// included by sgemm.cc (portable) and epilogue_avx2.cc (AVX2, 8 wide), each
-// compiled with its own flags.
+// included by sgemm.cc (portable), epilogue_avx2.cc (AVX2, 8 wide) and
+// epilogue_avx512.cc (16 wide), each compiled with its own flags.
 {
   for (int64_t i = 0; i < rows; ++i) {
     float* row = c + i * ldc;

@@ -23,6 +23,8 @@ extern const SgemmKernel kSgemmAvx2, kSgemmAvx512;
 
 void bias_relu_rows_avx2(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* row_bias,
                          const float* col_bias, bool relu);
+void bias_relu_rows_avx512(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* row_bias,
+                           const float* col_bias, bool relu);
 
 namespace {
 
@@ -168,7 +170,9 @@ void bias_relu_rows_portable(float* c, int64_t ldc, int64_t rows, int64_t cols, 
 void apply_epilogue(float* c, int64_t ldc, int64_t m0, int64_t rows, int64_t n0, int64_t cols, const Epilogue& epi) {
   // Bias (+ ReLU) fused in one pass over each row, built for the active ISA;
   // any other activation after it.
-  static const auto bias_relu_rows = active_isa() >= Isa::kAvx2 ? bias_relu_rows_avx2 : bias_relu_rows_portable;
+  static const auto bias_relu_rows = active_isa() == Isa::kAvx512 ? bias_relu_rows_avx512
+                                     : active_isa() == Isa::kAvx2  ? bias_relu_rows_avx2
+                                                                   : bias_relu_rows_portable;
   const bool relu = epi.act == Act::kRelu;
   if (epi.bias || relu) {
     const float* row_bias = epi.bias && epi.bias_per_row ? epi.bias + m0 : nullptr;
