@@ -91,6 +91,9 @@ void shapes(benchmark::internal::Benchmark* b) {
         ->Args({64, 256, 56, 1, 1, 0, isa})   // resnet50 layer1 1x1 expand
         ->Args({128, 512, 28, 1, 1, 0, isa})  // resnet50 layer2 1x1 expand
         ->Args({512, 512, 7, 3, 1, 0, isa})   // resnet50 layer4 3x3 (direct: the map is under 8x8)
+        ->Args({128, 128, 56, 3, 2, 0, isa})  // resnet50 layer2.0 3x3 stride 2
+        ->Args({256, 256, 28, 3, 2, 0, isa})  // resnet50 layer3.0 3x3 stride 2
+        ->Args({64, 64, 56, 3, 1, 0, isa})    // a 3x3 stride 1 (resnet50 runs these by Winograd)
         ->Args({16, 64, 112, 1, 1, 0, isa})   // mobilenet_v3 features.2 expand (few input channels)
         ->Args({112, 672, 14, 1, 1, 0, isa})  // mobilenet_v3 features.12 expand
         ->Args({512, 1000, 13, 1, 1, 0, isa}) // squeezenet1_1 classifier
