@@ -33,20 +33,19 @@ void skip_layer_norm_scalar(const float* x, const float* skip, const float* bias
   for (int64_t c = 0; c < n; ++c) y[c] = (s[c] - mean) * inv * gamma[c] + (beta ? beta[c] : 0.f);
 }
 
-void attention_softmax_scalar(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys) {
+float attention_softmax_scalar(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys) {
   if (mask)
     for (int64_t j = 0; j < live; ++j) row[j] += mask[j * mask_step];
   float mx = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < live; ++j) mx = std::max(mx, row[j]);
   if (mx == -std::numeric_limits<float>::infinity()) {
     std::fill(row, row + keys, 0.f);
-    return;
+    return 0.f;
   }
   float sum = 0;
   for (int64_t j = 0; j < live; ++j) sum += row[j] = std::exp(row[j] - mx);
-  const float inv = 1.f / sum;
-  for (int64_t j = 0; j < live; ++j) row[j] *= inv;
   std::fill(row + live, row + keys, 0.f);
+  return 1.f / sum;
 }
 
 const RowOps kScalar{skip_layer_norm_scalar, attention_softmax_scalar};

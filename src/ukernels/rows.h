@@ -25,10 +25,14 @@ struct RowOps {
                           const float* beta, float eps, int64_t n, float* y, float* sum);
   // One row of attention scores in place: row[j] += mask[j * mask_step]
   // (mask may be null; mask_step is 1, or 0 to broadcast mask[0]) for j < live, then
-  // softmax over [0, live) and zeros in [live, keys). A row whose maximum
-  // is -inf (every key masked) becomes all zeros; NaN scores are skipped by
-  // the maximum and make the row NaN, as in the reference kernel.
-  void (*attention_softmax)(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys);
+  // the softmax's exponentials exp(row[j] - max) over [0, live) and zeros in
+  // [live, keys), not yet divided by their sum: the function returns 1 / sum,
+  // and the caller scales what it computes from the row (attention: the
+  // row's D outputs rather than its S probabilities, one pass fewer over the
+  // row). A row whose maximum is -inf (every key masked) becomes all zeros
+  // and returns 0; NaN scores are skipped by the maximum and make the row and
+  // the factor NaN, as in the reference kernel.
+  float (*attention_softmax)(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys);
 };
 
 // The table for `isa` (must be supported), and for active_isa().

@@ -8,16 +8,12 @@
 
 namespace onyx::ukernel {
 
-const VMath& vmath_avx2_table();
-
 namespace {
 
-// The same ISA's softmax (vmath_simd.inl), instantiated once, in vmath_avx2.cc.
-void softmax_row_avx2(const float* x, float* y, int64_t n, bool log) { vmath_avx2_table().softmax_row(x, y, n, log); }
-
+#include "ukernels/vmath_simd.inl"
 #include "ukernels/rows_simd.inl"
 
-const RowOps kAvx2{skip_layer_norm<YmmMath>, attention_softmax<YmmMath, softmax_row_avx2>};
+const RowOps kAvx2{skip_layer_norm<YmmMath>, attention_softmax<YmmMath>};
 
 }  // namespace
 

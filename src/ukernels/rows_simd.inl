@@ -4,8 +4,7 @@
 // accumulators, so the add latency is hidden); the last n % kWidth elements
 // go through masked loads and stores rather than a scalar loop.
 //
-// Include inside an unnamed namespace; `softmax` is the same ISA's
-// VMath::softmax_row.
+// Include inside an unnamed namespace, after vmath_simd.inl (exp_v).
 
 template <class O>
 void skip_layer_norm(const float* x, const float* skip, const float* bias, const float* gamma, const float* beta,
@@ -80,17 +79,16 @@ void skip_layer_norm(const float* x, const float* skip, const float* bias, const
   }
 }
 
-template <class O, void (*softmax)(const float*, float*, int64_t, bool)>
-void attention_softmax(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys) {
+template <class O>
+float attention_softmax(float* row, const float* mask, int64_t mask_step, int64_t live, int64_t keys) {
   using V = typename O::V;
   constexpr int W = O::kWidth;
   const int64_t nw = live / W * W;
   const V ninf = O::set1(-INFINITY);
   V vm = ninf;
   int64_t j = 0;
-  // Pass 1: add the mask, take the maximum (the softmax below takes it again:
-  // one more pass over a row in L1, to spot fully masked rows first). The
-  // running maximum is max's second operand, so NaN scores are skipped.
+  // Pass 1: add the mask, take the maximum. The running maximum is max's
+  // second operand, so NaN scores are skipped.
   if (mask && mask_step != 0) {
     for (; j < nw; j += W) {
       const V v = O::add(O::loadu(row + j), O::loadu(mask + j));
@@ -105,17 +103,39 @@ void attention_softmax(float* row, const float* mask, int64_t mask_step, int64_t
       vm = O::max(v, vm);
     }
   }
+  const auto tm = O::first(live - nw);
   if (j < live) {
-    const auto tm = O::first(live - j);
     V v = O::load_first(row + j, tm);
     if (mask) v = O::add(v, mask_step ? O::load_first(mask + j, tm) : O::set1(mask[0]));
     O::store_first(row + j, tm, v);
     vm = O::max(O::select(tm, v, ninf), vm);
   }
-  if (O::hmax(vm) == -INFINITY) {
+  const float mx = O::hmax(vm);
+  if (mx == -INFINITY) {
     std::fill(row, row + keys, 0.f);
-    return;
+    return 0.f;
   }
-  softmax(row, row, live, false);
+  // Pass 2: the exponentials and their sum (two accumulators).
+  const V mv = O::set1(mx);
+  V s0 = O::zero(), s1 = O::zero();
+  j = 0;
+  for (; j + 2 * W <= nw; j += 2 * W) {
+    const V e0 = exp_v<O>(O::sub(O::loadu(row + j), mv)), e1 = exp_v<O>(O::sub(O::loadu(row + j + W), mv));
+    O::storeu(row + j, e0);
+    O::storeu(row + j + W, e1);
+    s0 = O::add(s0, e0);
+    s1 = O::add(s1, e1);
+  }
+  for (; j < nw; j += W) {
+    const V e = exp_v<O>(O::sub(O::loadu(row + j), mv));
+    O::storeu(row + j, e);
+    s0 = O::add(s0, e);
+  }
+  if (j < live) {
+    const V e = O::select(tm, exp_v<O>(O::sub(O::load_first(row + j, tm), mv)), O::zero());
+    O::store_first(row + j, tm, e);
+    s1 = O::add(s1, e);
+  }
   std::fill(row + live, row + keys, 0.f);
+  return 1.f / O::hsum(O::add(s0, s1));
 }

@@ -114,15 +114,19 @@ TEST(RowOps, AttentionSoftmaxMatchesDouble) {
         const float* m = mask_kind == 0 ? nullptr : mask.data();
         const int64_t step = mask_kind == 2 ? 1 : 0;
         std::vector<double> want = softmax_want(row, m, step, live, keys);
-        ops.attention_softmax(row.data(), m, step, live, keys);
+        // The row holds the exponentials; times the returned factor, the softmax.
+        const float inv = ops.attention_softmax(row.data(), m, step, live, keys);
         int bad = 0;
         for (int64_t j = 0; j < keys && bad < 3; ++j) {
-          if (std::fabs(row[j] - want[j]) > 1e-6 + 1e-5 * want[j]) {
+          const float p = row[j] * inv;
+          if (std::fabs(p - want[j]) > 1e-6 + 1e-5 * want[j]) {
             ++bad;
             ADD_FAILURE() << isa_name(isa) << " keys=" << keys << " live=" << live << " mask " << mask_kind << " p["
-                          << j << "] = " << row[j] << ", want " << want[j];
+                          << j << "] = " << p << ", want " << want[j];
           }
         }
+        // Keys past live hold zeros, not exponentials of stale scores.
+        for (int64_t j = live; j < keys; ++j) ASSERT_EQ(row[j], 0.f) << isa_name(isa) << " keys=" << keys << " j=" << j;
       }
     }
   }
@@ -135,23 +139,24 @@ TEST(RowOps, AttentionSoftmaxFullyMaskedAndNaN) {
     for (int64_t keys : {1, 7, 8, 9, 20, 128}) {
       // Every key masked: zeros, not NaN (the exporters' IsNaN -> 0).
       std::vector<float> row(static_cast<size_t>(keys), 1.f), mask(static_cast<size_t>(keys), ninf);
-      ops.attention_softmax(row.data(), mask.data(), 1, keys, keys);
+      EXPECT_EQ(ops.attention_softmax(row.data(), mask.data(), 1, keys, keys), 0.f) << isa_name(isa);
       for (float v : row) EXPECT_EQ(v, 0.f) << isa_name(isa) << " keys=" << keys;
       row.assign(static_cast<size_t>(keys), 1.f);
-      ops.attention_softmax(row.data(), mask.data(), 0, keys, keys);
+      EXPECT_EQ(ops.attention_softmax(row.data(), mask.data(), 0, keys, keys), 0.f) << isa_name(isa);
       for (float v : row) EXPECT_EQ(v, 0.f) << isa_name(isa) << " broadcast mask, keys=" << keys;
-      // A NaN score among finite ones makes the row NaN.
+      // A NaN score among finite ones makes the factor, and so every
+      // probability of the row, NaN.
       row.assign(static_cast<size_t>(keys), 0.5f);
       row[static_cast<size_t>(keys - 1)] = nan;
-      ops.attention_softmax(row.data(), nullptr, 0, keys, keys);
+      const float inv = ops.attention_softmax(row.data(), nullptr, 0, keys, keys);
       if (keys > 1) {
-        for (float v : row) EXPECT_TRUE(std::isnan(v)) << isa_name(isa) << " keys=" << keys;
+        for (float v : row) EXPECT_TRUE(std::isnan(v * inv)) << isa_name(isa) << " keys=" << keys;
       }
     }
   }
 }
 
-// The AVX2 rows against the portable ones on the same inputs (what the fast
+// The vector rows against the portable ones on the same inputs (what the fast
 // kernels' outputs are compared with in the op tests).
 TEST(RowOps, IsasAgree) {
   std::mt19937 rng(3);
@@ -166,9 +171,9 @@ TEST(RowOps, IsasAgree) {
       ops.skip_layer_norm(x.data(), skip.data(), nullptr, g.data(), b.data(), 1e-12f, n, y1.data(), nullptr);
       for (int64_t c = 0; c < n; ++c) ASSERT_NEAR(y0[c], y1[c], 1e-5f + 1e-5f * std::fabs(y0[c])) << n;
       std::vector<float> p0 = random_row(rng, n, -30.f, 30.f), p1 = p0;
-      ref.attention_softmax(p0.data(), nullptr, 0, n, n);
-      ops.attention_softmax(p1.data(), nullptr, 0, n, n);
-      for (int64_t c = 0; c < n; ++c) ASSERT_NEAR(p0[c], p1[c], 1e-6f + 1e-5f * p0[c]) << n;
+      const float f0 = ref.attention_softmax(p0.data(), nullptr, 0, n, n);
+      const float f1 = ops.attention_softmax(p1.data(), nullptr, 0, n, n);
+      for (int64_t c = 0; c < n; ++c) ASSERT_NEAR(p0[c] * f0, p1[c] * f1, 1e-6f + 1e-5f * p0[c] * f0) << n;
     }
   }
 }

@@ -4,10 +4,10 @@
 // its B operands itself, straight from the QKV rows, into the microkernel's
 // panel layout (ukernels/sgemm.h: NR-column panels, k outermost): K^T times
 // the scale, and V. It computes the score block one MR x NR tile at a time
-// with Q's rows read in place as A (tile_rows); adds the mask and normalizes
-// each row (ukernels/rows.h); and multiplies the probabilities, their rows
-// read in place too, by V into a scratch block copied to the output's head
-// columns.
+// with Q's rows read in place as A (tile_rows); adds the mask and takes each
+// row's exponentials (ukernels/rows.h); and multiplies them, their rows read
+// in place too, by V into a scratch block, whose rows are divided by their
+// exponentials' sums as they are copied to the output's head columns.
 //
 // Why not two calls of ukernel::sgemm per block (the first version): with
 // D = 64 and S = 128 its general packing and edge-tile handling took a third
@@ -44,7 +44,7 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // A work item's buffers, kept per thread across calls (they only grow).
 struct MhaScratch {
-  std::vector<float> k, v, scores, out, qrot, krot;
+  std::vector<float> k, v, scores, out, qrot, krot, inv;
 };
 thread_local MhaScratch tls_mha;
 
@@ -169,11 +169,14 @@ class MultiHeadAttentionFast final : public Kernel {
         tile(panel_rows(ip), D, q + ip * MR * ldq, ldq, kp + jp * D * NR, sc + ip * MR * ldsc + jp * NR, ldsc);
       prefetch_rows(ip * ahead_step, (ip + 1) * ahead_step);
     }
+    // The probabilities' rows stay unnormalized: each output row is divided
+    // by its row's sum instead (D values, not S).
+    float* inv = sized(t.inv, rows);
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t i = i0 + r;
       const float* m = s.mask ? s.mask + b * s.mb + h * s.mh + i * s.mq : nullptr;
       // Causal: only keys up to the query's own position may be unmasked.
-      rows_.attention_softmax(sc + r * ldsc, m, s.mk, causal ? i + 1 : keys, ldsc);
+      inv[r] = rows_.attention_softmax(sc + r * ldsc, m, s.mk, causal ? i + 1 : keys, ldsc);
     }
     // V as B: vp[panel][j][c], head columns past D zero.
     float* vp = sized(t.v, dpanels * keys * NR);
@@ -193,8 +196,12 @@ class MultiHeadAttentionFast final : public Kernel {
       for (int64_t dp = 0; dp < dpanels; ++dp)
         tile(panel_rows(ip), kc, sc + ip * MR * ldsc, ldsc, vp + dp * keys * NR, ot + ip * MR * ldo + dp * NR, ldo);
     }
-    for (int64_t r = 0; r < rows; ++r)
-      std::memcpy(out + (b * s.seq + i0 + r) * s.out_row + h * D, ot + r * ldo, sizeof(float) * D);
+    for (int64_t r = 0; r < rows; ++r) {
+      float* o = out + (b * s.seq + i0 + r) * s.out_row + h * D;
+      const float* src = ot + r * ldo;
+      const float f = inv[r];
+      for (int64_t c = 0; c < D; ++c) o[c] = src[c] * f;
+    }
   }
 
   fused::MhaAttrs attrs_;
