@@ -37,7 +37,6 @@ struct Epilogue {
 // that fuse an activation without a GEMM).
 void apply_activation(float* x, int64_t n, const Epilogue& epi);
 
-// Tile shape and functions of one ISA's microkernel.
 // Bytes a tile fetches toward L2 while it runs, spread over its k loop (the
 // next B panel, a slice per tile); none when bytes is 0.
 struct Prefetch {
@@ -45,6 +44,7 @@ struct Prefetch {
   int64_t bytes = 0;
 };
 
+// Tile shape and functions of one ISA's microkernel.
 struct SgemmKernel {
   Isa isa;
   int mr, nr;
@@ -54,8 +54,9 @@ struct SgemmKernel {
   // The same with A as mr rows of a row-major matrix: a[i * lda + k].
   void (*tile_rows)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, bool accumulate,
                     const Prefetch& pf);
-  // The last 0 < mi < mr rows of A (in an mr-wide packed panel, or in place
-  // lda apart when rows_a): writes mi rows of C and costs about mi rows.
+  // A tile of 0 < mi < mr rows: the last rows of a packed A (in an mr-wide
+  // panel), or any mi rows in place, lda apart, when rows_a. Writes mi rows
+  // of C and costs about mi rows.
   void (*tile_edge)(int mi, bool rows_a, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
                     int64_t ldc, bool accumulate, const Prefetch& pf);
 };

@@ -2,7 +2,8 @@
 // instantiated per ISA by sgemm_avx2.cc / sgemm_avx512.cc (each compiled with
 // its own -m flags). An MR x NR block of C lives in MR * NV vector registers;
 // each k step loads NV vectors of packed B, broadcasts MR values of packed A
-// and issues MR * NV FMAs.
+// and issues MR * NV FMAs. Every 8 k steps it also prefetches a slice of
+// the caller's Prefetch range (sgemm.h), the B panel the next tiles use.
 //
 // Include after defining a struct `Ops` with: V, kWidth, zero(), load(p),
 // store(p, v), bcast(p), fma(a, b, c) (a * b + c), add(a, b); then
@@ -22,8 +23,9 @@ static void sgemm_tile_impl(int64_t kc, const float* a, int64_t lda, const float
                             bool accumulate, const Prefetch& pf) {
   constexpr int W = Ops::kWidth;
   constexpr int NR = NV * W;
-  // A tile of few rows (the edge of M = 128 on 6-row tiles: 2 rows, 4
-  // accumulators) is bound by the FMA latency, not the throughput: each
+  // A tile of few rows (the last 2 rows of a packed A of 128 rows on 6-row
+  // tiles, or of attention's 128-query blocks: 4 accumulators) is bound by
+  // the FMA latency, not the throughput: each
   // accumulator waits 4 cycles on the last FMA into it, and two FMA pipes
   // need 8 chains in flight. Such tiles keep S sets of accumulators, k steps
   // taking turns, summed at the end.
