@@ -73,5 +73,40 @@ void BM_SgemmPackedBCold_2T(benchmark::State& st) { run_sgemm(st, 2, true, 12); 
 BENCHMARK(BM_SgemmPackedBCold_1T)->Args({128, 3072, 768})->Args({128, 768, 3072})->MeasureProcessCPUTime();
 BENCHMARK(BM_SgemmPackedBCold_2T)->Args({128, 3072, 768})->Args({128, 768, 3072})->MeasureProcessCPUTime();
 
+// The register tile alone, its operands in L1: one B panel of 256 k steps
+// (32 KiB on AVX-512), A as a packed panel (in_place 0) or as rows of a
+// row-major matrix 768 floats apart (1, bert_base's activations), `rows`
+// rows of C (the active ISA's MR, or fewer: the thin tiles). What the
+// products lose against this is memory (docs/PERFORMANCE.md).
+void BM_SgemmTile(benchmark::State& st) {
+  const int rows = static_cast<int>(st.range(0));
+  const bool in_place = st.range(1) != 0;
+  const Isa isa = active_isa();
+  const SgemmKernel& kern = sgemm_kernel(isa);
+  if (rows < 1 || rows > kern.mr) {
+    st.SkipWithError("rows outside 1..MR of this ISA's tile");
+    return;
+  }
+  constexpr int64_t kc = 256, lda = 768;
+  std::vector<float> a(static_cast<size_t>(kern.mr * lda), 0.5f), b(static_cast<size_t>(kc * kern.nr), 0.25f),
+      c(static_cast<size_t>(kern.mr * kern.nr), 0.f);
+  for (auto _ : st) {
+    for (int rep = 0; rep < 64; ++rep) {
+      if (rows < kern.mr) kern.tile_edge(rows, in_place, kc, a.data(), lda, b.data(), c.data(), kern.nr, true, {});
+      else if (in_place) kern.tile_rows(kc, a.data(), lda, b.data(), c.data(), kern.nr, true, {});
+      else kern.tile(kc, a.data(), b.data(), c.data(), kern.nr, true, {});
+    }
+    benchmark::DoNotOptimize(c.data());
+  }
+  const double flops = 64.0 * 2.0 * static_cast<double>(rows * kern.nr * kc);
+  st.counters["GFLOP/s/core"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  const double peak = bench::peak_gflops_now(1);
+  st.counters["peak GFLOP/s/core"] = peak;
+  st.counters["peak%"] = benchmark::Counter(flops / (peak * 1e9) * 100.0, benchmark::Counter::kIsIterationInvariantRate);
+  st.SetLabel(isa_name(isa));
+}
+BENCHMARK(BM_SgemmTile)->ArgNames({"rows", "in_place"})
+    ->Args({6, 0})->Args({6, 1})->Args({5, 1})->Args({2, 1})->Args({1, 1})->MeasureProcessCPUTime();
+
 }  // namespace
 }  // namespace onyx::ukernel
