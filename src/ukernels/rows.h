@@ -1,6 +1,6 @@
 // Row kernels of the fused transformer ops: SkipLayerNormalization's
-// normalization, MultiHeadAttention's masked softmax one row at a time, and
-// the row-to-panel transpose that packs attention's GEMM operands.
+// normalization and MultiHeadAttention's masked softmax, one row at a time
+// (the transpose that packs attention's GEMM operands is in ukernels/pack.h).
 //
 // A portable implementation (rows.cc, plain loops: the oracle the tests
 // compare against) and vector ones (rows_simd.inl, built for AVX2 by

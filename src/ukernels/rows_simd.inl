@@ -17,24 +17,24 @@ void skip_layer_norm(const float* x, const float* skip, const float* bias, const
   V a0 = O::zero(), a1 = O::zero();
   int64_t c = 0;
   auto s_at = [&](int64_t i) {
-    const V v = O::add(O::loadu(x + i), O::loadu(skip + i));
-    return bias ? O::add(v, O::loadu(bias + i)) : v;
+    const V v = O::add(O::load(x + i), O::load(skip + i));
+    return bias ? O::add(v, O::load(bias + i)) : v;
   };
   for (; c + 2 * W <= nw; c += 2 * W) {
     const V v0 = s_at(c), v1 = s_at(c + W);
-    O::storeu(y + c, v0);
-    O::storeu(y + c + W, v1);
+    O::store(y + c, v0);
+    O::store(y + c + W, v1);
     if (sum) {
-      O::storeu(sum + c, v0);
-      O::storeu(sum + c + W, v1);
+      O::store(sum + c, v0);
+      O::store(sum + c + W, v1);
     }
     a0 = O::add(a0, v0);
     a1 = O::add(a1, v1);
   }
   for (; c < nw; c += W) {
     const V v = s_at(c);
-    O::storeu(y + c, v);
-    if (sum) O::storeu(sum + c, v);
+    O::store(y + c, v);
+    if (sum) O::store(sum + c, v);
     a0 = O::add(a0, v);
   }
   if (c < n) {
@@ -51,31 +51,31 @@ void skip_layer_norm(const float* x, const float* skip, const float* bias, const
   a1 = O::zero();
   c = 0;
   for (; c + 2 * W <= nw; c += 2 * W) {
-    const V d0 = O::sub(O::loadu(y + c), vm), d1 = O::sub(O::loadu(y + c + W), vm);
-    a0 = O::fmadd(d0, d0, a0);
-    a1 = O::fmadd(d1, d1, a1);
+    const V d0 = O::sub(O::load(y + c), vm), d1 = O::sub(O::load(y + c + W), vm);
+    a0 = O::fma(d0, d0, a0);
+    a1 = O::fma(d1, d1, a1);
   }
   for (; c < nw; c += W) {
-    const V d = O::sub(O::loadu(y + c), vm);
-    a0 = O::fmadd(d, d, a0);
+    const V d = O::sub(O::load(y + c), vm);
+    a0 = O::fma(d, d, a0);
   }
   if (c < n) {
     const V d = O::select(tm, O::sub(O::load_first(y + c, tm), vm), O::zero());
-    a1 = O::fmadd(d, d, a1);
+    a1 = O::fma(d, d, a1);
   }
   const float var = O::hsum(O::add(a0, a1)) / static_cast<float>(n);
   const V vi = O::set1(1.f / std::sqrt(var + eps));
   // Pass 3: y = (s - mean) * inv * gamma (+ beta).
   c = 0;
   for (; c < nw; c += W) {
-    const V t = O::mul(O::sub(O::loadu(y + c), vm), vi);
-    const V g = O::loadu(gamma + c);
-    O::storeu(y + c, beta ? O::fmadd(t, g, O::loadu(beta + c)) : O::mul(t, g));
+    const V t = O::mul(O::sub(O::load(y + c), vm), vi);
+    const V g = O::load(gamma + c);
+    O::store(y + c, beta ? O::fma(t, g, O::load(beta + c)) : O::mul(t, g));
   }
   if (c < n) {
     const V t = O::mul(O::sub(O::load_first(y + c, tm), vm), vi);
     const V g = O::load_first(gamma + c, tm);
-    O::store_first(y + c, tm, beta ? O::fmadd(t, g, O::load_first(beta + c, tm)) : O::mul(t, g));
+    O::store_first(y + c, tm, beta ? O::fma(t, g, O::load_first(beta + c, tm)) : O::mul(t, g));
   }
 }
 
@@ -91,15 +91,15 @@ float attention_softmax(float* row, const float* mask, int64_t mask_step, int64_
   // second operand, so NaN scores are skipped.
   if (mask && mask_step != 0) {
     for (; j < nw; j += W) {
-      const V v = O::add(O::loadu(row + j), O::loadu(mask + j));
-      O::storeu(row + j, v);
+      const V v = O::add(O::load(row + j), O::load(mask + j));
+      O::store(row + j, v);
       vm = O::max(v, vm);
     }
   } else {
     const V m = O::set1(mask ? mask[0] : 0.f);
     for (; j < nw; j += W) {
-      const V v = O::add(O::loadu(row + j), m);
-      O::storeu(row + j, v);
+      const V v = O::add(O::load(row + j), m);
+      O::store(row + j, v);
       vm = O::max(v, vm);
     }
   }
@@ -120,15 +120,15 @@ float attention_softmax(float* row, const float* mask, int64_t mask_step, int64_
   V s0 = O::zero(), s1 = O::zero();
   j = 0;
   for (; j + 2 * W <= nw; j += 2 * W) {
-    const V e0 = exp_v<O>(O::sub(O::loadu(row + j), mv)), e1 = exp_v<O>(O::sub(O::loadu(row + j + W), mv));
-    O::storeu(row + j, e0);
-    O::storeu(row + j + W, e1);
+    const V e0 = exp_v<O>(O::sub(O::load(row + j), mv)), e1 = exp_v<O>(O::sub(O::load(row + j + W), mv));
+    O::store(row + j, e0);
+    O::store(row + j + W, e1);
     s0 = O::add(s0, e0);
     s1 = O::add(s1, e1);
   }
   for (; j < nw; j += W) {
-    const V e = exp_v<O>(O::sub(O::loadu(row + j), mv));
-    O::storeu(row + j, e);
+    const V e = exp_v<O>(O::sub(O::load(row + j), mv));
+    O::store(row + j, e);
     s0 = O::add(s0, e);
   }
   if (j < live) {

@@ -11,9 +11,9 @@
 // Q fitted to log(erfc) on [1, 4] (6e-10 absolute); erf = 1 in float past 3.92.
 //
 // Include inside an unnamed namespace, after ymm_math.h or zmm_math.h, whose
-// struct (O below) has: V (the
-// vector), M (a lane mask), kWidth, set1, zero, loadu, storeu, add, sub, mul,
-// div, fmadd(a, b, c) = a b + c, fnmadd(a, b, c) = c - a b, min, max (both
+// struct (O below) has: V (the vector), M (a lane mask), kWidth, set1, zero,
+// load, store, add, sub, mul, div, fma(a, b, c) = a b + c,
+// fnmadd(a, b, c) = c - a b, min, max (both
 // return b when a lane of either is NaN, as the x86 instructions do),
 // round (to nearest), abs, sign (x's sign bit alone), or_, lt, ge (ordered:
 // false on NaN), unord (x is NaN), select(m, t, f), all(m), ldexp(p, n)
@@ -32,13 +32,13 @@ inline typename O::V exp_v(typename O::V x) {
   V r = O::fnmadd(n, O::set1(0.693359375f), xc);
   r = O::fnmadd(n, O::set1(-2.12194440e-4f), r);
   V p = O::set1(1.f / 5040.f);
-  p = O::fmadd(p, r, O::set1(1.f / 720.f));
-  p = O::fmadd(p, r, O::set1(1.f / 120.f));
-  p = O::fmadd(p, r, O::set1(1.f / 24.f));
-  p = O::fmadd(p, r, O::set1(1.f / 6.f));
-  p = O::fmadd(p, r, O::set1(0.5f));
-  p = O::fmadd(p, r, O::set1(1.f));
-  p = O::fmadd(p, r, O::set1(1.f));
+  p = O::fma(p, r, O::set1(1.f / 720.f));
+  p = O::fma(p, r, O::set1(1.f / 120.f));
+  p = O::fma(p, r, O::set1(1.f / 24.f));
+  p = O::fma(p, r, O::set1(1.f / 6.f));
+  p = O::fma(p, r, O::set1(0.5f));
+  p = O::fma(p, r, O::set1(1.f));
+  p = O::fma(p, r, O::set1(1.f));
   return keep_nan<O>(O::ldexp(p, n), x);
 }
 
@@ -48,12 +48,12 @@ inline typename O::V tanh_v(typename O::V x) {
   const V a = O::abs(x);
   const V a2 = O::mul(a, a);
   V p = O::set1(0.0021421815940323415f);
-  p = O::fmadd(p, a2, O::set1(-0.008176101157062715f));
-  p = O::fmadd(p, a2, O::set1(0.02169986939414846f));
-  p = O::fmadd(p, a2, O::set1(-0.05394650200790717f));
-  p = O::fmadd(p, a2, O::set1(0.13333201928572264f));
-  p = O::fmadd(p, a2, O::set1(-0.33333330516711557f));
-  p = O::fmadd(p, a2, O::set1(0.9999999999376467f));
+  p = O::fma(p, a2, O::set1(-0.008176101157062715f));
+  p = O::fma(p, a2, O::set1(0.02169986939414846f));
+  p = O::fma(p, a2, O::set1(-0.05394650200790717f));
+  p = O::fma(p, a2, O::set1(0.13333201928572264f));
+  p = O::fma(p, a2, O::set1(-0.33333330516711557f));
+  p = O::fma(p, a2, O::set1(0.9999999999376467f));
   p = O::mul(p, a);
   // Every lane below the switch (a NaN lane is not): the polynomial alone,
   // as in erf_v. For gpt2's tanh GELU 23% of 8-float vectors are: no change
@@ -71,12 +71,12 @@ inline typename O::V erf_v(typename O::V x) {
   const V a = O::min(O::abs(x), O::set1(4.f));
   const V a2 = O::mul(a, a);
   V p = O::set1(7.89806634640261e-05f);
-  p = O::fmadd(p, a2, O::set1(-0.0008024311691281344f));
-  p = O::fmadd(p, a2, O::set1(0.005190048820119905f));
-  p = O::fmadd(p, a2, O::set1(-0.026854806017503313f));
-  p = O::fmadd(p, a2, O::set1(0.11283612364851084f));
-  p = O::fmadd(p, a2, O::set1(-0.3761262883674271f));
-  p = O::fmadd(p, a2, O::set1(1.1283791665082492f));
+  p = O::fma(p, a2, O::set1(-0.0008024311691281344f));
+  p = O::fma(p, a2, O::set1(0.005190048820119905f));
+  p = O::fma(p, a2, O::set1(-0.026854806017503313f));
+  p = O::fma(p, a2, O::set1(0.11283612364851084f));
+  p = O::fma(p, a2, O::set1(-0.3761262883674271f));
+  p = O::fma(p, a2, O::set1(1.1283791665082492f));
   p = O::mul(p, a);
   // Every lane below 1 (a NaN lane is not, a was clamped to 4): the
   // polynomial alone, without Q and its exp. GELU's erf sees x / sqrt(2):
@@ -87,14 +87,14 @@ inline typename O::V erf_v(typename O::V x) {
   const auto small = O::lt(a, O::set1(1.f));
   if (O::all(small)) return O::or_(p, O::sign(x));
   V q = O::set1(1.614049322e-06f);
-  q = O::fmadd(q, a, O::set1(-4.559039240e-05f));
-  q = O::fmadd(q, a, O::set1(5.927677097e-04f));
-  q = O::fmadd(q, a, O::set1(-4.740214314e-03f));
-  q = O::fmadd(q, a, O::set1(2.636469612e-02f));
-  q = O::fmadd(q, a, O::set1(-1.099782106e-01f));
-  q = O::fmadd(q, a, O::set1(-6.319371273e-01f));
-  q = O::fmadd(q, a, O::set1(-1.130166658e+00f));
-  q = O::fmadd(q, a, O::set1(3.032090124e-04f));
+  q = O::fma(q, a, O::set1(-4.559039240e-05f));
+  q = O::fma(q, a, O::set1(5.927677097e-04f));
+  q = O::fma(q, a, O::set1(-4.740214314e-03f));
+  q = O::fma(q, a, O::set1(2.636469612e-02f));
+  q = O::fma(q, a, O::set1(-1.099782106e-01f));
+  q = O::fma(q, a, O::set1(-6.319371273e-01f));
+  q = O::fma(q, a, O::set1(-1.130166658e+00f));
+  q = O::fma(q, a, O::set1(3.032090124e-04f));
   const V big = O::sub(O::set1(1.f), exp_v<O>(q));
   return keep_nan<O>(O::or_(O::select(small, p, big), O::sign(x)), x);
 }
@@ -122,7 +122,7 @@ template <class O>
 inline typename O::V gelu_tanh_v(typename O::V x) {
   using V = typename O::V;
   const V x3 = O::mul(O::mul(x, x), x);
-  const V m2u = O::mul(O::set1(-2.f * 0.7978845608028654f), O::fmadd(O::set1(0.044715f), x3, x));
+  const V m2u = O::mul(O::set1(-2.f * 0.7978845608028654f), O::fma(O::set1(0.044715f), x3, x));
   return O::div(x, O::add(O::set1(1.f), exp_v<O>(m2u)));
 }
 
@@ -132,12 +132,12 @@ template <class O, typename O::V (*F)(typename O::V)>
 void map(const float* x, float* y, int64_t n) {
   constexpr int W = O::kWidth;
   int64_t i = 0;
-  for (; i + W <= n; i += W) O::storeu(y + i, F(O::loadu(x + i)));
+  for (; i + W <= n; i += W) O::store(y + i, F(O::load(x + i)));
   if (i < n) {
     alignas(64) float buf[W] = {};
     const int64_t t = n - i;
     for (int64_t j = 0; j < t; ++j) buf[j] = x[i + j];
-    O::storeu(buf, F(O::loadu(buf)));
+    O::store(buf, F(O::load(buf)));
     for (int64_t j = 0; j < t; ++j) y[i + j] = buf[j];
   }
 }
@@ -149,21 +149,21 @@ void softmax_row(const float* x, float* y, int64_t n, bool log) {
   if (n <= 0) return;
   int64_t i = 0;
   V vm = O::set1(-INFINITY);
-  for (; i + W <= n; i += W) vm = O::max(vm, O::loadu(x + i));
+  for (; i + W <= n; i += W) vm = O::max(vm, O::load(x + i));
   float m = O::hmax(vm);
   for (; i < n; ++i) m = x[i] > m ? x[i] : m;
   const V mv = O::set1(m);
   V vs = O::zero();
   i = 0;
   for (; i + W <= n; i += W) {
-    const V e = exp_v<O>(O::sub(O::loadu(x + i), mv));
-    if (!log) O::storeu(y + i, e);
+    const V e = exp_v<O>(O::sub(O::load(x + i), mv));
+    if (!log) O::store(y + i, e);
     vs = O::add(vs, e);
   }
   float sum = O::hsum(vs);
   for (; i < n; ++i) {
     alignas(64) float buf[W] = {x[i] - m};
-    O::storeu(buf, exp_v<O>(O::loadu(buf)));
+    O::store(buf, exp_v<O>(O::load(buf)));
     if (!log) y[i] = buf[0];
     sum += buf[0];
   }
@@ -173,13 +173,13 @@ void softmax_row(const float* x, float* y, int64_t n, bool log) {
     const float ls = std::log(sum);
     const V lv = O::set1(ls);
     i = 0;
-    for (; i + W <= n; i += W) O::storeu(y + i, O::sub(O::sub(O::loadu(x + i), mv), lv));
+    for (; i + W <= n; i += W) O::store(y + i, O::sub(O::sub(O::load(x + i), mv), lv));
     for (; i < n; ++i) y[i] = (x[i] - m) - ls;
   } else {
     const float inv = 1.f / sum;
     const V iv = O::set1(inv);
     i = 0;
-    for (; i + W <= n; i += W) O::storeu(y + i, O::mul(O::loadu(y + i), iv));
+    for (; i + W <= n; i += W) O::store(y + i, O::mul(O::load(y + i), iv));
     for (; i < n; ++i) y[i] *= inv;
   }
 }
@@ -190,23 +190,23 @@ void map2(const float* x, float* y, int64_t n, float p0, float p1) {
   constexpr int W = O::kWidth;
   const typename O::V a = O::set1(p0), b = O::set1(p1);
   int64_t i = 0;
-  for (; i + W <= n; i += W) O::storeu(y + i, F(O::loadu(x + i), a, b));
+  for (; i + W <= n; i += W) O::store(y + i, F(O::load(x + i), a, b));
   if (i < n) {
     alignas(64) float buf[W] = {};
     const int64_t t = n - i;
     for (int64_t j = 0; j < t; ++j) buf[j] = x[i + j];
-    O::storeu(buf, F(O::loadu(buf), a, b));
+    O::store(buf, F(O::load(buf), a, b));
     for (int64_t j = 0; j < t; ++j) y[i + j] = buf[j];
   }
 }
 // max(v, 0) returns 0 for NaN v (the second operand), as std::max(0.f, v) does.
 template <class O>
 inline typename O::V hard_sigmoid_v(typename O::V x, typename O::V a, typename O::V b) {
-  return O::min(O::max(O::fmadd(a, x, b), O::zero()), O::set1(1.f));
+  return O::min(O::max(O::fma(a, x, b), O::zero()), O::set1(1.f));
 }
 template <class O>
 inline typename O::V hard_swish_v(typename O::V x, typename O::V, typename O::V) {
-  const typename O::V t = O::max(O::fmadd(x, O::set1(1.f / 6.f), O::set1(0.5f)), O::zero());
+  const typename O::V t = O::max(O::fma(x, O::set1(1.f / 6.f), O::set1(0.5f)), O::zero());
   return O::mul(x, O::min(t, O::set1(1.f)));
 }
 template <class O>

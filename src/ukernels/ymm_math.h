@@ -1,7 +1,7 @@
 // One 8-float ymm register with the operations of the templated math and row
-// kernels (ukernels/vmath_simd.inl, ukernels/rows_simd.inl). In an unnamed
-// namespace for the reason ymm_ops.h gives. Include only from files built
-// with -mavx2 -mfma.
+// kernels (ukernels/vmath_simd.inl, ukernels/rows_simd.inl): ymm_ops.h's, and
+// the ones only they use. In an unnamed namespace for the reason ymm_ops.h
+// gives. Include only from files built with -mavx2 -mfma.
 #pragma once
 
 #include <immintrin.h>
@@ -9,26 +9,18 @@
 #include <cstdint>
 
 #include "ukernels/avx2_lanes.h"
+#include "ukernels/ymm_ops.h"
 
 namespace onyx::ukernel {
 namespace {
 
-struct YmmMath {
-  using V = __m256;
+struct YmmMath : avx2::YmmOps {
   using M = __m256;  // a lane is all ones or all zeros
-  static constexpr int kWidth = 8;
   static V set1(float v) { return _mm256_set1_ps(v); }
-  static V zero() { return _mm256_setzero_ps(); }
-  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
-  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
-  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
-  static V max(V a, V b) { return _mm256_max_ps(a, b); }
   static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.f), a); }
   static V sign(V a) { return _mm256_and_ps(a, _mm256_set1_ps(-0.f)); }

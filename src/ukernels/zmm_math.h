@@ -1,29 +1,24 @@
 // One 16-float zmm register with the operations of the templated math and
-// row kernels (ukernels/vmath_simd.inl, ukernels/rows_simd.inl). In an
-// unnamed namespace for the reason ymm_ops.h gives. Include only from files
-// built with the AVX-512 flags (F, DQ: extractf32x8).
+// row kernels (ukernels/vmath_simd.inl, ukernels/rows_simd.inl): zmm_ops.h's,
+// and the ones only they use. In an unnamed namespace for the reason
+// ymm_ops.h gives. Include only from files built with the AVX-512 flags (F,
+// DQ: extractf32x8).
 #pragma once
 
 #include <immintrin.h>
 
 #include <cstdint>
 
+#include "ukernels/zmm_ops.h"
+
 namespace onyx::ukernel {
 namespace {
 
-struct ZmmMath {
-  using V = __m512;
+struct ZmmMath : avx512::ZmmOps {
   using M = __mmask16;
-  static constexpr int kWidth = 16;
   static V set1(float v) { return _mm512_set1_ps(v); }
-  static V zero() { return _mm512_setzero_ps(); }
-  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
-  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
-  static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
-  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
   // min, max, round and ldexp use the all-lanes masked forms: GCC 12's plain
   // _mm512_min_ps, _max_ps, _roundscale_ps and _scalef_ps pass an undefined
@@ -42,19 +37,23 @@ struct ZmmMath {
   static bool all(M m) { return m == 0xFFFF; }
   // p 2^n in one instruction, exact down to the denormals and up to overflow.
   static V ldexp(V p, V n) { return _mm512_mask_scalef_ps(p, 0xFFFF, p, n); }
-  // Halves by extractf32x8 (not the casts, whose GCC 12 forms warn as above).
   static float hmax(V v) {
-    const __m256 m = _mm256_max_ps(_mm512_extractf32x8_ps(v, 0), _mm512_extractf32x8_ps(v, 1));
-    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_max_ss(h, _mm_movehdup_ps(h));
-    return _mm_cvtss_f32(h);
+    return fold(v, [](__m256 a, __m256 b) { return _mm256_max_ps(a, b); },
+                [](__m128 a, __m128 b) { return _mm_max_ps(a, b); });
   }
   static float hsum(V v) {
-    const __m256 s = _mm256_add_ps(_mm512_extractf32x8_ps(v, 0), _mm512_extractf32x8_ps(v, 1));
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return fold(v, [](__m256 a, __m256 b) { return _mm256_add_ps(a, b); },
+                [](__m128 a, __m128 b) { return _mm_add_ps(a, b); });
+  }
+  // The 16 lanes reduced to one by f (its 8- and 4-float forms), halving
+  // each time. Halves by extractf32x8, not the casts, whose GCC 12 forms warn
+  // as above.
+  template <typename F8, typename F4>
+  static float fold(V v, F8 f8, F4 f4) {
+    const __m256 m = f8(_mm512_extractf32x8_ps(v, 0), _mm512_extractf32x8_ps(v, 1));
+    __m128 h = f4(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = f4(h, _mm_movehl_ps(h, h));
+    h = f4(h, _mm_movehdup_ps(h));
     return _mm_cvtss_f32(h);
   }
   // Lanes [0, n) of a row's last partial vector (n < kWidth): the mask, and
