@@ -1,7 +1,8 @@
 // One 8-float ymm register as the vector type of the templated kernels
 // (ukernels/sgemm_tile.inl, kernels/conv/nchwc_rows.inl): each takes the
 // operations it needs. Shared by sgemm_avx2.cc and the NCHWc rows built for
-// AVX2 (nchwc_avx2.cc) and for AVX-512VL (nchwc_avx512.cc).
+// AVX2 (nchwc_avx2.cc) and for AVX-512VL (nchwc_avx512.cc), and extended by
+// ymm_math.h for the math and row kernels.
 //
 // In an unnamed namespace on purpose: the files including this are compiled
 // with different -m flags, and an inline function with external linkage
